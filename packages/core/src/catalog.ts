@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { issuesFromZod, StatuskitValidationError, type ValidationIssue } from './validation-issue.js';
+
+export const STATUS_TYPES = ['free', 'paying', 'cancelled'] as const;
+/** The type every configured status belongs to. */
+export type StatusType = (typeof STATUS_TYPES)[number];
+
+export const statusDefinitionSchema = z
+  .object({
+    value: z
+      .string()
+      .min(1, 'value must not be empty')
+      .refine((v) => v.trim() === v, 'value must not start or end with whitespace')
+      .refine((v) => v.length <= 200, 'value must be at most 200 characters'),
+    type: z.enum(STATUS_TYPES),
+    plan: z.string().trim().min(1, 'plan must not be empty').optional(),
+    trial: z.boolean().optional(),
+    nonCustomer: z.boolean().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+/** One entry of a catalog, as written by a person (JSON, the settings page, `PUT /v1/catalog`). */
+export type StatusDefinitionInput = z.input<typeof statusDefinitionSchema>;
+
+export const catalogInputSchema = z
+  .object({
+    statuses: z.array(statusDefinitionSchema).min(1, 'a catalog needs at least one status'),
+    /** `insensitive` (default): `" pro "` matches `Pro`. `exact`: only `Pro` matches `Pro`. */
+    matching: z.enum(['insensitive', 'exact']).optional(),
+    /** When true, two paying statuses may not claim the same plan. */
+    uniquePlans: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((catalog, ctx) => {
+    const seen = new Map<string, number>();
+    const plans = new Map<string, number>();
+    catalog.statuses.forEach((def, index) => {
+      const key = normalizeStatus(def.value);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['statuses', index, 'value'],
+          message: `duplicate status "${def.value}": statuses[${first}] is "${catalog.statuses[first]?.value}" (values are compared ignoring case and surrounding whitespace)`,
+        });
+      } else seen.set(key, index);
+      if (def.trial && def.type !== 'free') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['statuses', index, 'trial'],
+          message: `trial is only allowed on free statuses ("${def.value}" is ${def.type})`,
+        });
+      }
+      if (def.plan !== undefined && def.type === 'cancelled') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['statuses', index, 'plan'],
+          message: `a cancelled status has no plan ("${def.value}")`,
+        });
+      }
+      if (catalog.uniquePlans && def.type === 'paying') {
+        const plan = def.plan ?? def.value;
+        const owner = plans.get(plan);
+        if (owner !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['statuses', index, 'plan'],
+            message: `plan "${plan}" is already claimed by statuses[${owner}] ("${catalog.statuses[owner]?.value}") and this catalog has uniquePlans`,
+          });
+        } else plans.set(plan, index);
+      }
+    });
+  });
+
+export type CatalogInput = z.input<typeof catalogInputSchema>;
+
+/** A validated status definition; `plan` is filled in for paying statuses. */
+export interface StatusDefinition {
+  readonly value: string;
+  readonly type: StatusType;
+  readonly plan?: string;
+  readonly trial?: boolean;
+  readonly nonCustomer?: boolean;
+  readonly description?: string;
+}
+
+/** A tenant's validated set of status definitions. `JSON.stringify(catalog)` gives input that `defineCatalog` accepts. */
+export interface Catalog {
+  readonly statuses: readonly StatusDefinition[];
+  readonly matching: 'insensitive' | 'exact';
+  readonly uniquePlans: boolean;
+  /** Finds the definition a raw status value matches, by the catalog's matching mode. */
+  find(rawStatus: string): StatusDefinition | undefined;
+  toJSON(): CatalogInput;
+}
+
+export function normalizeStatus(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+export type CatalogCheck = { ok: true; catalog: Catalog } | { ok: false; issues: ValidationIssue[] };
+
+/** Validates a catalog without throwing: the settings page, the API and the CLI show `issues` as they are. */
+export function checkCatalog(input: unknown): CatalogCheck {
+  const parsed = catalogInputSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
+  return { ok: true, catalog: buildCatalog(parsed.data) };
+}
+
+/** Validates and freezes a catalog; throws `StatuskitValidationError` listing every bad entry by path. */
+export function defineCatalog(input: CatalogInput): Catalog {
+  const result = checkCatalog(input);
+  if (!result.ok) throw new StatuskitValidationError('catalog', result.issues);
+  return result.catalog;
+}
+
+function buildCatalog(input: z.output<typeof catalogInputSchema>): Catalog {
+  const matching = input.matching ?? 'insensitive';
+  const uniquePlans = input.uniquePlans ?? false;
+  const statuses: StatusDefinition[] = input.statuses.map((def) =>
+    Object.freeze({
+      value: def.value,
+      type: def.type,
+      ...(def.type === 'paying'
+        ? { plan: def.plan ?? def.value }
+        : def.plan !== undefined
+          ? { plan: def.plan }
+          : {}),
+      ...(def.trial !== undefined ? { trial: def.trial } : {}),
+      ...(def.nonCustomer !== undefined ? { nonCustomer: def.nonCustomer } : {}),
+      ...(def.description !== undefined ? { description: def.description } : {}),
+    }),
+  );
+  // Keys: the canonical spelling always; in insensitive mode also the normalized one, so the common
+  // case (a value sent exactly as configured) is one lookup with no string work.
+  const byKey = new Map<string, StatusDefinition>();
+  for (const def of statuses) {
+    byKey.set(def.value, def);
+    if (matching === 'insensitive') byKey.set(normalizeStatus(def.value), def);
+  }
+  const find =
+    matching === 'exact'
+      ? (raw: string) => byKey.get(raw)
+      : (raw: string) => byKey.get(raw) ?? byKey.get(normalizeStatus(raw));
+  const toJSON = (): CatalogInput => ({
+    statuses: input.statuses.map((def) => ({ ...def })),
+    ...(input.matching !== undefined ? { matching: input.matching } : {}),
+    ...(input.uniquePlans !== undefined ? { uniquePlans: input.uniquePlans } : {}),
+  });
+  const catalog: Catalog = { statuses: Object.freeze(statuses), matching, uniquePlans, find, toJSON };
+  return Object.freeze(catalog);
+}
+
+/** The recommended catalog every new tenant starts from. */
+export const defaultCatalog: Catalog = defineCatalog({
+  statuses: [
+    { value: 'Trial', type: 'free', trial: true, description: 'Evaluating the product; not paying yet' },
+    {
+      value: 'Internal-use',
+      type: 'free',
+      nonCustomer: true,
+      description: 'Demo, sandbox and internal tenants: not customers',
+    },
+    { value: 'Personal', type: 'paying', description: 'Paying, Personal plan' },
+    { value: 'Pro', type: 'paying', description: 'Paying, Pro plan' },
+    { value: 'Enterprise', type: 'paying', description: 'Paying, Enterprise plan' },
+    { value: 'Cancelled', type: 'cancelled', description: 'Churned: was a customer, no longer is' },
+  ],
+});

@@ -1,0 +1,241 @@
+import type { Account, Classification, KnownClassification, UnknownReason } from './classify.js';
+import type { CompiledEvaluator } from './rules/compile-rules.js';
+import type { EngineEvaluator } from './rules/engine-evaluator.js';
+import type { FiredRule, RuleFacts } from './rules/rule-types.js';
+
+export type EligibilityEvaluator = CompiledEvaluator | EngineEvaluator;
+
+/** The built-in verdicts, before any rule. */
+export type BuiltInCode = 'unknown-status' | 'cancelled' | 'non-customer' | 'active-customer';
+
+export type EligibilityReason =
+  | {
+      readonly source: 'built-in';
+      readonly code: 'unknown-status';
+      readonly unknownReason: UnknownReason;
+      readonly eligible: false;
+      readonly overridden: false;
+    }
+  | {
+      readonly source: 'built-in';
+      readonly code: Exclude<BuiltInCode, 'unknown-status'>;
+      readonly eligible: boolean;
+      /** True when a rule made the decision instead. */
+      readonly overridden: boolean;
+    }
+  | {
+      readonly source: 'rule';
+      readonly rule: string;
+      readonly index: number;
+      readonly type: 'include' | 'exclude';
+      readonly reason: string;
+      readonly priority: number;
+      /** True when a higher-priority rule, or an exclude of the same priority, decided instead. */
+      readonly overridden: boolean;
+    };
+
+/** Whether an account takes part in the daily health calculation, and why. */
+export interface Eligibility {
+  readonly eligible: boolean;
+  readonly decidedBy: 'built-in' | 'rule';
+  /** The deciding reason: a built-in code, or the deciding rule's `params.reason`. */
+  readonly reason: string;
+  /** The deciding rule's name, when a rule decided. */
+  readonly rule?: string;
+  /** Every reason in order: the built-in one first, then each fired rule (highest priority first). */
+  readonly reasons: readonly EligibilityReason[];
+}
+
+export interface EvaluateOptions {
+  /** The day `daysInStatus` counts to (Date or epoch ms). Defaults to now. */
+  readonly asOf?: Date | number;
+}
+
+type KnownBuiltIn = Exclude<BuiltInCode, 'unknown-status'>;
+
+/** Hot path: a plain switch (ts-pattern allocates per call); `never` keeps it exhaustive. */
+function builtInFor(c: KnownClassification): KnownBuiltIn {
+  switch (c.statusType) {
+    case 'cancelled':
+      return 'cancelled';
+    case 'free':
+    case 'paying':
+      return c.nonCustomer ? 'non-customer' : 'active-customer';
+    default:
+      return c.statusType satisfies never;
+  }
+}
+
+const builtInEligible: Record<KnownBuiltIn, boolean> = {
+  cancelled: false,
+  'non-customer': false,
+  'active-customer': true,
+};
+
+const unknownVerdicts = new Map<UnknownReason, Eligibility>();
+function unknownVerdict(unknownReason: UnknownReason): Eligibility {
+  let v = unknownVerdicts.get(unknownReason);
+  if (!v) {
+    v = Object.freeze({
+      eligible: false,
+      decidedBy: 'built-in',
+      reason: 'unknown-status',
+      reasons: Object.freeze([
+        Object.freeze({
+          source: 'built-in',
+          code: 'unknown-status',
+          unknownReason,
+          eligible: false,
+          overridden: false,
+        } as const),
+      ]),
+    } satisfies Eligibility);
+    unknownVerdicts.set(unknownReason, v);
+  }
+  return v;
+}
+
+const decisive = (f: FiredRule): f is FiredRule & { type: 'include' | 'exclude' } =>
+  f.type === 'include' || f.type === 'exclude';
+
+/**
+ * The decision for a known account given the rules that fired: the highest priority among fired
+ * include/exclude rules decides, an exclude beating an include at that priority; none fired, the built-in
+ * verdict stands.
+ */
+export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Eligibility {
+  const rules = fired.filter(decisive).sort((x, y) => y.priority - x.priority || x.index - y.index);
+  const top = rules[0];
+  if (!top) {
+    const eligible = builtInEligible[builtIn];
+    return Object.freeze({
+      eligible,
+      decidedBy: 'built-in',
+      reason: builtIn,
+      reasons: Object.freeze([
+        Object.freeze({ source: 'built-in', code: builtIn, eligible, overridden: false }),
+      ]),
+    });
+  }
+  const topPriority = top.priority;
+  const winnerType = rules.some((r) => r.priority === topPriority && r.type === 'exclude')
+    ? 'exclude'
+    : 'include';
+  const winner = rules.find((r) => r.priority === topPriority && r.type === winnerType) as FiredRule;
+  const reasons: EligibilityReason[] = [
+    { source: 'built-in', code: builtIn, eligible: builtInEligible[builtIn], overridden: true },
+    ...rules.map(
+      (r): EligibilityReason => ({
+        source: 'rule',
+        rule: r.name,
+        index: r.index,
+        type: r.type,
+        reason: r.reason ?? r.name,
+        priority: r.priority,
+        overridden: !(r.priority === topPriority && r.type === winnerType),
+      }),
+    ),
+  ];
+  return Object.freeze({
+    eligible: winnerType === 'include',
+    decidedBy: 'rule',
+    reason: winner.reason ?? winner.name,
+    rule: winner.name,
+    reasons: Object.freeze(reasons.map((r) => Object.freeze(r))),
+  });
+}
+
+const DAY_MS = 86_400_000;
+
+/** Epoch ms of a statusObservedAt, NaN when absent or unreadable. */
+function observedMs(value: string | Date | undefined): number {
+  if (value === undefined) return Number.NaN;
+  return value instanceof Date ? value.getTime() : Date.parse(value);
+}
+
+function isoOf(ms: number): string | undefined {
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function asOfMs(options: EvaluateOptions | undefined): number {
+  const asOf = options?.asOf;
+  if (asOf === undefined) return Date.now();
+  return typeof asOf === 'number' ? asOf : asOf.getTime();
+}
+
+function daysBetween(ms: number, asOf: number): number | undefined {
+  return Number.isNaN(ms) ? undefined : Math.floor((asOf - ms) / DAY_MS);
+}
+
+const EMPTY_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** The facts rules see for an account. */
+export function ruleFacts(c: Classification, account: Account, options?: EvaluateOptions): RuleFacts {
+  const ms = observedMs(account.statusObservedAt);
+  return {
+    status: c.status,
+    statusType: c.statusType,
+    plan: c.plan,
+    trial: c.trial,
+    nonCustomer: c.nonCustomer,
+    attributes: account.attributes ?? EMPTY_ATTRIBUTES,
+    statusObservedAt: isoOf(ms),
+    daysInStatus: daysBetween(ms, asOfMs(options)),
+  };
+}
+
+// The hot path indexes built-in verdicts by number: 0 cancelled, 1 non-customer, 2 active customer.
+const BUILT_IN_ORDER: readonly KnownBuiltIn[] = ['cancelled', 'non-customer', 'active-customer'];
+const DEFAULTS: readonly Eligibility[] = BUILT_IN_ORDER.map((b) => decide(b, []));
+const UNKNOWN_VERDICTS: Readonly<Record<UnknownReason, Eligibility>> = {
+  missing: unknownVerdict('missing'),
+  empty: unknownVerdict('empty'),
+  'not-in-catalog': unknownVerdict('not-in-catalog'),
+  'not-a-string': unknownVerdict('not-a-string'),
+};
+
+/**
+ * Eligibility of one account with the compiled evaluator, synchronously. Unknown accounts are never
+ * eligible and skip the rules. Decisions are shared immutable objects, cached per set of fired rules.
+ */
+export function evaluate(
+  c: Classification,
+  account: Account,
+  evaluator: CompiledEvaluator,
+  options?: EvaluateOptions,
+): Eligibility {
+  if (c.statusType === 'unknown') return UNKNOWN_VERDICTS[c.unknownReason];
+  const b = c.statusType === 'cancelled' ? 0 : c.nonCustomer ? 1 : 2;
+  if (evaluator.ruleCount === 0) return DEFAULTS[b] as Eligibility;
+  const { usesObserved, usesDays } = evaluator;
+  const ms = usesObserved || usesDays ? observedMs(account.statusObservedAt) : Number.NaN;
+  const observed = usesObserved ? isoOf(ms) : undefined;
+  const days = usesDays ? daysBetween(ms, asOfMs(options)) : undefined;
+  const result = evaluator.run(c, account.attributes ?? EMPTY_ATTRIBUTES, observed, days);
+  if (!result) return DEFAULTS[b] as Eligibility;
+  const builtIn = BUILT_IN_ORDER[b] as KnownBuiltIn;
+  if (Array.isArray(result)) return decide(builtIn, evaluator.firedFrom(result));
+  const key = result * 3 + b;
+  const decisions = evaluator.decisions;
+  let decision = Array.isArray(decisions) ? decisions[key] : decisions.get(key);
+  if (decision === undefined) {
+    decision = decide(builtIn, evaluator.firedFrom(result));
+    if (Array.isArray(decisions)) decisions[key] = decision;
+    else decisions.set(key, decision);
+  }
+  return decision;
+}
+
+/** Eligibility with either evaluator (the engine is asynchronous). Same answers as `evaluate`. */
+export async function evaluateAsync(
+  c: Classification,
+  account: Account,
+  evaluator: EligibilityEvaluator,
+  options?: EvaluateOptions,
+): Promise<Eligibility> {
+  if (evaluator.kind === 'compiled') return evaluate(c, account, evaluator, options);
+  if (c.statusType === 'unknown') return UNKNOWN_VERDICTS[c.unknownReason];
+  const builtIn = builtInFor(c);
+  if (evaluator.ruleCount === 0) return decide(builtIn, []);
+  return decide(builtIn, await evaluator.fire(ruleFacts(c, account, options)));
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { describeMapperConformance } from '../testing/index.js';
+import { defineMapper, skip } from './define-mapper.js';
+
+/** A tiny mapper in the shape integrators write: one billing "plan" field to a status. */
+const planMapper = defineMapper({
+  name: 'example-plan',
+  input: z.object({ customer: z.string().min(1), plan: z.string().nullable(), updated: z.number().int() }),
+  map(record) {
+    if (record.plan === null)
+      return skip('no-plan', `customer ${record.customer} has no plan`, record.customer);
+    const status = { gold: 'Enterprise', silver: 'Pro', trial: 'Trial', gone: 'Cancelled' }[record.plan];
+    if (!status) return skip('unmapped-plan', record.plan, record.customer);
+    return { accountId: record.customer, status, observedAt: new Date(record.updated * 1000).toISOString() };
+  },
+});
+
+describeMapperConformance(planMapper, {
+  valid: [
+    {
+      name: 'gold',
+      record: { customer: 'c1', plan: 'gold', updated: 1767225600 },
+      expect: { accountId: 'c1', status: 'Enterprise', observedAt: '2026-01-01T00:00:00.000Z' },
+    },
+    {
+      name: 'trial',
+      record: { customer: 'c2', plan: 'trial', updated: 1767225600 },
+      expect: { status: 'Trial' },
+    },
+    { name: 'no plan', record: { customer: 'c3', plan: null, updated: 1 }, expect: { skip: 'no-plan' } },
+  ],
+  invalid: [{ record: { customer: '', plan: 'gold', updated: 1 } }, { record: { customer: 'c1' } }],
+});
+
+describe('defineMapper', () => {
+  it('reports a skip with its reason and account', () => {
+    expect(planMapper.map({ customer: 'c9', plan: 'bronze', updated: 1 })).toEqual({
+      kind: 'skip',
+      reason: 'unmapped-plan',
+      detail: 'bronze',
+      accountId: 'c9',
+    });
+  });
+
+  it('turns a throwing or malformed mapper into a skip, never an exception', () => {
+    const throwing = defineMapper({
+      name: 'boom',
+      input: z.unknown(),
+      map: () => {
+        throw new Error('kaput');
+      },
+    });
+    expect(throwing.map({})).toEqual({ kind: 'skip', reason: 'mapper-error', detail: 'kaput' });
+    const malformed = defineMapper({
+      name: 'bad-out',
+      input: z.unknown(),
+      map: () => ({ accountId: '', status: 'Pro' }),
+    });
+    expect(malformed.map({})).toMatchObject({
+      kind: 'skip',
+      reason: 'invalid-output',
+      issues: [{ at: 'accountId' }],
+    });
+  });
+
+  it('stamps the source as mapper:<name>', () => {
+    expect(planMapper.map({ customer: 'c1', plan: 'silver', updated: 0 })).toMatchObject({
+      kind: 'update',
+      update: { source: 'mapper:example-plan' },
+    });
+  });
+
+  it('rejects names that cannot be a source', () => {
+    expect(() => defineMapper({ name: 'Has Spaces', input: z.unknown(), map: () => skip('x') })).toThrow(
+      /mapper name/,
+    );
+  });
+});

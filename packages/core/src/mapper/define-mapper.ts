@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { Catalog } from '../catalog.js';
+import { issuesFromZod, type ValidationIssue } from '../validation-issue.js';
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** One status update, as a mapper, the API, a file or the Salesforce connector produces it. */
+export const statusUpdateSchema = z
+  .object({
+    accountId: z.string().trim().min(1, 'accountId must not be empty').max(255),
+    status: z.string().max(200),
+    /** When the source saw this status (ISO 8601). Never the clock of the machine that maps. */
+    observedAt: isoDateTime.optional(),
+    name: z.string().max(500).optional(),
+    attributes: z.record(z.string(), z.unknown()).optional(),
+    /** `api`, `sfdc`, `file` or `mapper:<name>`. */
+    source: z
+      .string()
+      .regex(/^(api|sfdc|file|mapper:[a-z0-9@/._-]+)$/, 'source is api, sfdc, file or mapper:<name>')
+      .optional(),
+  })
+  .strict();
+
+export type StatusUpdate = z.output<typeof statusUpdateSchema>;
+
+/** What a mapper's `map` returns when it will not produce a status for a record. */
+export interface Skip {
+  readonly skip: string;
+  readonly detail?: string;
+  readonly accountId?: string;
+}
+
+/** Builds a skip: `return skip('unmapped-price', 'price_123 is not in the plan table')`. */
+export function skip(reason: string, detail?: string, accountId?: string): Skip {
+  return {
+    skip: reason,
+    ...(detail !== undefined ? { detail } : {}),
+    ...(accountId !== undefined ? { accountId } : {}),
+  };
+}
+
+export type MapResult =
+  | { readonly kind: 'update'; readonly update: StatusUpdate }
+  | {
+      readonly kind: 'skip';
+      /** `invalid-input`, `invalid-output`, `mapper-error`, or the mapper's own reason. */
+      readonly reason: string;
+      readonly detail?: string;
+      readonly accountId?: string;
+      readonly issues?: readonly ValidationIssue[];
+    };
+
+export interface MapContext {
+  /** The tenant's catalog, when the caller has it. */
+  readonly catalog?: Catalog;
+}
+
+export interface MapperDefinition<Schema extends z.ZodType> {
+  /** Short, stable name: `stripe`, `chargebee`, `field`. Used as the update's source `mapper:<name>`. */
+  readonly name: string;
+  readonly version?: string;
+  /** zod schema of one source record; records that fail it are skipped as `invalid-input`. */
+  readonly input: Schema;
+  map(record: z.output<Schema>, ctx: MapContext): StatusUpdate | Skip;
+}
+
+/** A mapper as callers use it: `map` takes anything and never throws. */
+export interface Mapper<Schema extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly input: Schema;
+  map(record: unknown, ctx?: MapContext): MapResult;
+}
+
+const isSkip = (v: StatusUpdate | Skip): v is Skip =>
+  typeof (v as Partial<Skip>).skip === 'string' && !Object.hasOwn(v, 'status');
+
+/**
+ * Defines a mapper from a source record to a status update. The returned `map` validates input with the
+ * schema, runs the mapper, validates its output, and reports every failure as a skip with a reason.
+ */
+export function defineMapper<Schema extends z.ZodType>(definition: MapperDefinition<Schema>): Mapper<Schema> {
+  if (!/^[a-z0-9][a-z0-9@/._-]*$/.test(definition.name)) {
+    throw new TypeError(
+      `mapper name must be lower-case letters, digits and @/._- (got ${JSON.stringify(definition.name)})`,
+    );
+  }
+  const source = `mapper:${definition.name}`;
+  return Object.freeze({
+    name: definition.name,
+    version: definition.version,
+    input: definition.input,
+    map(record: unknown, ctx: MapContext = {}): MapResult {
+      const parsed = definition.input.safeParse(record);
+      if (!parsed.success)
+        return { kind: 'skip', reason: 'invalid-input', issues: issuesFromZod(parsed.error) };
+      let out: StatusUpdate | Skip;
+      try {
+        out = definition.map(parsed.data as z.output<Schema>, ctx);
+      } catch (error) {
+        return {
+          kind: 'skip',
+          reason: 'mapper-error',
+          detail: error instanceof Error ? error.message : String(error),
+        };
+      }
+      if (out === null || typeof out !== 'object') {
+        return {
+          kind: 'skip',
+          reason: 'invalid-output',
+          detail: 'map returned neither an update nor a skip',
+        };
+      }
+      if (isSkip(out)) {
+        return {
+          kind: 'skip',
+          reason: out.skip,
+          ...(out.detail !== undefined ? { detail: out.detail } : {}),
+          ...(out.accountId !== undefined ? { accountId: out.accountId } : {}),
+        };
+      }
+      const checked = statusUpdateSchema.safeParse({ source, ...out });
+      if (!checked.success)
+        return { kind: 'skip', reason: 'invalid-output', issues: issuesFromZod(checked.error) };
+      return { kind: 'update', update: checked.data };
+    },
+  });
+}

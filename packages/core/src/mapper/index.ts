@@ -1,0 +1,14 @@
+/** The narrow entry point for mapper authors: the contract and nothing of the engine. */
+export type { Catalog, StatusDefinition, StatusType } from '../catalog.js';
+export type { ValidationIssue } from '../validation-issue.js';
+export {
+  defineMapper,
+  type MapContext,
+  type Mapper,
+  type MapperDefinition,
+  type MapResult,
+  type Skip,
+  type StatusUpdate,
+  skip,
+  statusUpdateSchema,
+} from './define-mapper.js';

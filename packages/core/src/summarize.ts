@@ -1,0 +1,124 @@
+import type { Catalog } from './catalog.js';
+import { type Account, type ClassifiedType, classify, type UnknownReason } from './classify.js';
+import { type EligibilityEvaluator, type EvaluateOptions, evaluate, evaluateAsync } from './eligibility.js';
+
+/** How many distinct Unknown raw values a summary tracks one by one; the rest are counted together. */
+export const UNKNOWN_VALUE_LIMIT = 10_000;
+
+export interface UnknownValueCount {
+  /** The raw value as sent (`JSON.stringify` of it when it is not a string). */
+  readonly value: string;
+  readonly reason: UnknownReason;
+  readonly count: number;
+}
+
+export interface HealthSummary {
+  readonly total: number;
+  /** Counts by canonical status value (Unknown accounts are not here). */
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly byType: Readonly<Record<ClassifiedType, number>>;
+  readonly unknown: {
+    readonly total: number;
+    readonly byReason: Readonly<Record<UnknownReason, number>>;
+    /** Unknown raw values, most frequent first: the "what is unmapped?" list. */
+    readonly byValue: readonly UnknownValueCount[];
+    /** Accounts whose Unknown value was beyond `UNKNOWN_VALUE_LIMIT` distinct values. */
+    readonly untrackedValues: number;
+  };
+  readonly eligible: number;
+  readonly excluded: number;
+  /** Excluded accounts per deciding reason (`unknown-status`, `cancelled`, `non-customer`, or a rule's reason). */
+  readonly excludedByReason: Readonly<Record<string, number>>;
+}
+
+/** A running health tally: add accounts one at a time (constant memory), read the summary at any point. */
+export class HealthTally {
+  #total = 0;
+  #eligible = 0;
+  #byStatus = new Map<string, number>();
+  #byType: Record<ClassifiedType, number> = { free: 0, paying: 0, cancelled: 0, unknown: 0 };
+  #byReason: Record<UnknownReason, number> = { missing: 0, empty: 0, 'not-in-catalog': 0, 'not-a-string': 0 };
+  #byValue = new Map<string, { reason: UnknownReason; count: number }>();
+  #untracked = 0;
+  #excluded = new Map<string, number>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly evaluator: EligibilityEvaluator,
+    private readonly options: EvaluateOptions = {},
+  ) {}
+
+  /** Adds one account with the compiled evaluator (synchronous). */
+  add(account: Account): void {
+    if (this.evaluator.kind !== 'compiled')
+      throw new TypeError('HealthTally.add needs a compiled evaluator; use addAsync');
+    const c = classify(account, this.catalog);
+    this.#count(account, c, evaluate(c, account, this.evaluator, this.options));
+  }
+
+  /** Adds one account with any evaluator. */
+  async addAsync(account: Account): Promise<void> {
+    const c = classify(account, this.catalog);
+    this.#count(account, c, await evaluateAsync(c, account, this.evaluator, this.options));
+  }
+
+  #count(account: Account, c: ReturnType<typeof classify>, e: { eligible: boolean; reason: string }): void {
+    this.#total++;
+    this.#byType[c.statusType]++;
+    if (c.statusType === 'unknown') {
+      this.#byReason[c.unknownReason]++;
+      if (c.unknownReason !== 'missing') {
+        const raw = account.status;
+        const value = typeof raw === 'string' ? raw : String(JSON.stringify(raw));
+        const entry = this.#byValue.get(value);
+        if (entry) entry.count++;
+        else if (this.#byValue.size < UNKNOWN_VALUE_LIMIT)
+          this.#byValue.set(value, { reason: c.unknownReason, count: 1 });
+        else this.#untracked++;
+      }
+    } else {
+      this.#byStatus.set(c.status, (this.#byStatus.get(c.status) ?? 0) + 1);
+    }
+    if (e.eligible) this.#eligible++;
+    else this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + 1);
+  }
+
+  summary(): HealthSummary {
+    const byValue = [...this.#byValue]
+      .map(([value, { reason, count }]) => ({ value, reason, count }))
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return {
+      total: this.#total,
+      byStatus: Object.fromEntries(this.#byStatus),
+      byType: { ...this.#byType },
+      unknown: {
+        total: this.#byType.unknown,
+        byReason: { ...this.#byReason },
+        byValue,
+        untrackedValues: this.#untracked,
+      },
+      eligible: this.#eligible,
+      excluded: this.#total - this.#eligible,
+      excludedByReason: Object.fromEntries(this.#excluded),
+    };
+  }
+}
+
+/**
+ * Health summary over any number of accounts, streamed from an iterable or async iterable in constant
+ * memory (beyond the bounded list of Unknown values).
+ */
+export async function summarize(
+  accounts: Iterable<Account> | AsyncIterable<Account>,
+  catalog: Catalog,
+  evaluator: EligibilityEvaluator,
+  options: EvaluateOptions = {},
+): Promise<HealthSummary> {
+  const tally = new HealthTally(catalog, evaluator, { asOf: options.asOf ?? Date.now() });
+  if (evaluator.kind === 'compiled') {
+    for await (const account of accounts) tally.add(account);
+  } else {
+    for await (const account of accounts) await tally.addAsync(account);
+  }
+  return tally.summary();
+}
