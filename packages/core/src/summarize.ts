@@ -53,16 +53,17 @@ export class HealthTally {
     if (this.evaluator.kind !== 'compiled')
       throw new TypeError('HealthTally.add needs a compiled evaluator; use addAsync');
     const c = classify(account, this.catalog);
-    this.#count(account, c, evaluate(c, account, this.evaluator, this.options));
+    this.record(account, c, evaluate(c, account, this.evaluator, this.options));
   }
 
   /** Adds one account with any evaluator. */
   async addAsync(account: Account): Promise<void> {
     const c = classify(account, this.catalog);
-    this.#count(account, c, await evaluateAsync(c, account, this.evaluator, this.options));
+    this.record(account, c, await evaluateAsync(c, account, this.evaluator, this.options));
   }
 
-  #count(account: Account, c: ReturnType<typeof classify>, e: { eligible: boolean; reason: string }): void {
+  /** Counts an account already classified and evaluated (batch code that keeps the decision too). */
+  record(account: Account, c: Classification, e: Pick<Eligibility, 'eligible' | 'reason'>): void {
     this.#total++;
     this.#byType[c.statusType]++;
     if (c.statusType === 'unknown') {

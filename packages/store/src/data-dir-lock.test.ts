@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
+import { openStore } from './open-store.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'statuskit-lock-'));
+  dirs.push(d);
+  return join(d, 'data');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('data directory lock', () => {
+  it('refuses a directory held by a live process, with a clear message', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      writeFileSync(`${dir}.lock`, JSON.stringify({ pid: child.pid, since: 'now' }));
+      expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
+      expect(() => lockDataDir(dir)).toThrow(new RegExp(`in use by process ${child.pid}`));
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('takes over a lock left by a dead process and releases it', async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, since: 'long ago' }));
+    const release = lockDataDir(dir);
+    expect(existsSync(`${dir}.lock`)).toBe(true);
+    release();
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it('lets one store open a PGlite directory at a time, and keeps data across reopen', async () => {
+    const dir = tempDir();
+    const first = await openStore({ dataDir: dir });
+    try {
+      await first.createTenant({ id: 'kept', name: 'Kept' });
+      await expect(openStore({ dataDir: dir })).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      await first.close();
+    }
+    const second = await openStore({ dataDir: dir });
+    try {
+      expect(await second.getTenant('kept')).toMatchObject({ name: 'Kept' });
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { classifyStatus, type Eligibility, evaluate, type HealthSummary, HealthTally } from '@statuskit/core';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Database, HealthRunsTable } from './schema.js';
+import type { TenantConfig } from './tenant-config.js';
+
+export interface HealthRunSummary extends HealthSummary {
+  /** Distinct decisions of the run; each exclusion points at one by index. */
+  readonly decisions: readonly Eligibility[];
+}
+
+export interface HealthRun {
+  readonly id: string;
+  readonly trigger: 'scheduled' | 'manual';
+  /** The UTC day the run is for (YYYY-MM-DD); `daysInStatus` counts to its start time. */
+  readonly day: string;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly catalogVersion: number;
+  readonly rulesVersion: number;
+  readonly summary: HealthRunSummary | null;
+  readonly error: string | null;
+}
+
+export interface HealthRunExclusion {
+  readonly accountId: string;
+  readonly reason: string;
+  readonly eligibility: Eligibility;
+}
+
+const newRunId = () => `hr_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+function toRun(r: Selectable<HealthRunsTable>): HealthRun {
+  const day: unknown = r.day;
+  return {
+    id: r.run_id,
+    trigger: r.trigger,
+    day: day instanceof Date ? isoDay(day) : String(day),
+    state: r.state,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    catalogVersion: r.catalog_version,
+    rulesVersion: r.rules_version,
+    summary: r.summary as HealthRunSummary | null,
+    error: r.error,
+  };
+}
+
+/**
+ * Runs the health calculation for one tenant: every account classified and evaluated with the compiled
+ * evaluator, the summary stored, and each excluded account stored with its decision. A scheduled run is
+ * claimed with an insert that the unique index (tenant, day) lets only one process win, however many API
+ * processes share the database; a losing claim returns undefined.
+ */
+export async function runHealth(
+  db: Kysely<Database>,
+  config: TenantConfig,
+  tenantId: string,
+  options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
+): Promise<HealthRun | undefined> {
+  const now = options.now ?? new Date();
+  const [catalog, rules] = [await config.catalog(db, tenantId), await config.rules(db, tenantId)];
+  const runId = newRunId();
+  const claimed = await sql<{ run_id: string }>`
+    INSERT INTO health_runs (tenant_id, run_id, trigger, day, state, started_at, catalog_version, rules_version)
+    VALUES (${tenantId}, ${runId}, ${options.trigger}, ${isoDay(now)}::date, 'running', ${now.toISOString()}::timestamptz,
+            ${catalog.version}, ${rules.version})
+    ON CONFLICT DO NOTHING
+    RETURNING run_id
+  `.execute(db);
+  if (claimed.rows.length === 0) return undefined;
+
+  try {
+    const tally = new HealthTally(catalog.catalog, rules.evaluator, { asOf: now });
+    const decisions = new Map<Eligibility, number>();
+    const options_ = { asOf: now.getTime() };
+    const pageSize = options.pageSize ?? 20_000;
+    let cursor = '';
+    for (;;) {
+      const page = await sql<{
+        account_id: string;
+        raw_status: string | null;
+        attributes: Record<string, unknown>;
+        status_observed_at: Date;
+      }>`
+        SELECT account_id, raw_status, attributes, status_observed_at FROM accounts
+        WHERE tenant_id = ${tenantId} AND account_id > ${cursor} ORDER BY account_id LIMIT ${pageSize}
+      `.execute(db);
+      if (page.rows.length === 0) break;
+      const excludedIds: string[] = [];
+      const excludedReasons: string[] = [];
+      const excludedDecisions: number[] = [];
+      for (const r of page.rows) {
+        const account = {
+          id: r.account_id,
+          status: r.raw_status ?? undefined,
+          attributes: r.attributes,
+          statusObservedAt: r.status_observed_at,
+        };
+        const c = classifyStatus(account.status, catalog.catalog);
+        const e = evaluate(c, account, rules.evaluator, options_);
+        tally.record(account, c, e);
+        if (!e.eligible) {
+          let d = decisions.get(e);
+          if (d === undefined) {
+            d = decisions.size;
+            decisions.set(e, d);
+          }
+          excludedIds.push(r.account_id);
+          excludedReasons.push(e.reason);
+          excludedDecisions.push(d);
+        }
+      }
+      if (excludedIds.length > 0) {
+        await sql`
+          INSERT INTO health_run_exclusions (tenant_id, run_id, account_id, reason, decision)
+          SELECT ${tenantId}, ${runId}, x.account_id, x.reason, x.decision
+          FROM unnest(${excludedIds}::text[], ${excludedReasons}::text[], ${excludedDecisions}::int[]) AS x(account_id, reason, decision)
+        `.execute(db);
+      }
+      cursor = page.rows[page.rows.length - 1]?.account_id as string;
+      if (page.rows.length < pageSize) break;
+    }
+    const summary: HealthRunSummary = { ...tally.summary(), decisions: [...decisions.keys()] };
+    await db
+      .updateTable('health_runs')
+      .set({ state: 'done', finished_at: new Date(), summary: JSON.stringify(summary) })
+      .where('tenant_id', '=', tenantId)
+      .where('run_id', '=', runId)
+      .execute();
+  } catch (error) {
+    await db
+      .updateTable('health_runs')
+      .set({
+        state: 'failed',
+        finished_at: new Date(),
+        error: error instanceof Error ? error.message : String(error),
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('run_id', '=', runId)
+      .execute();
+  }
+  return getHealthRun(db, tenantId, runId);
+}
+
+export async function getHealthRun(
+  db: Kysely<Database>,
+  tenantId: string,
+  runId: string,
+): Promise<HealthRun | undefined> {
+  const row = await db
+    .selectFrom('health_runs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('run_id', '=', runId)
+    .executeTakeFirst();
+  return row ? toRun(row) : undefined;
+}
+
+export async function listHealthRuns(
+  db: Kysely<Database>,
+  tenantId: string,
+  limit = 30,
+): Promise<HealthRun[]> {
+  const rows = await db
+    .selectFrom('health_runs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('started_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toRun);
+}
+
+/** A page of a run's excluded accounts, in id order after `cursor`. */
+export async function healthRunExclusions(
+  db: Kysely<Database>,
+  tenantId: string,
+  run: HealthRun,
+  cursor: string | undefined,
+  limit: number,
+): Promise<HealthRunExclusion[]> {
+  let q = db
+    .selectFrom('health_run_exclusions')
+    .select(['account_id', 'reason', 'decision'])
+    .where('tenant_id', '=', tenantId)
+    .where('run_id', '=', run.id);
+  if (cursor !== undefined) q = q.where('account_id', '>', cursor);
+  const rows = await q.orderBy('account_id').limit(limit).execute();
+  const decisions = run.summary?.decisions ?? [];
+  return rows.map((r) => ({
+    accountId: r.account_id,
+    reason: r.reason,
+    eligibility: decisions[r.decision] as Eligibility,
+  }));
+}

@@ -1,0 +1,19 @@
+export type { AccountFilter, StatusEvent, StoredAccount } from './accounts.js';
+export { coreAccount } from './accounts.js';
+export type { ApiKeyInfo, NewApiKey } from './api-keys.js';
+export { DataDirLockedError } from './data-dir-lock.js';
+export type { HealthRun, HealthRunExclusion, HealthRunSummary } from './health-runs.js';
+export type {
+  IncomingUpdate,
+  IngestOptions,
+  IngestOutcome,
+  IngestResult,
+  UpdateOutcome,
+  UpdateResult,
+} from './ingest.js';
+export { migrations } from './migrations.js';
+export { openStore, type Store, type StoreOptions, storeOptionsFromEnv } from './open-store.js';
+export type { DayMetrics, UnknownReport } from './reports.js';
+export type { Database } from './schema.js';
+export { TenantNotFoundError, type VersionedCatalog, type VersionedRules } from './tenant-config.js';
+export { TENANT_ID_PATTERN, type Tenant, TenantExistsError } from './tenants.js';

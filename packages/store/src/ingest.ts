@@ -1,0 +1,275 @@
+import { classifyStatus, type StatusType } from '@statuskit/core';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
+import { lockTenant, type TenantConfig } from './tenant-config.js';
+
+/** One status update as the store applies it. `status: null` clears the status (the account becomes Unknown). */
+export interface IncomingUpdate {
+  readonly accountId: string;
+  readonly status: string | null;
+  readonly observedAt?: Date | string | undefined;
+  readonly source?: string | undefined;
+  readonly name?: string | undefined;
+  readonly attributes?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export type UpdateOutcome = 'created' | 'changed' | 'unchanged' | 'stale';
+
+export interface UpdateResult {
+  readonly accountId: string;
+  readonly outcome: UpdateOutcome;
+  /** The status the account has after this update (for `stale`: the newer one it kept). */
+  readonly status: string | null;
+  readonly statusType: StatusType | 'unknown';
+  readonly observedAt: string;
+  /** For a stale update: the account's newer observation that won. */
+  readonly currentObservedAt?: string;
+}
+
+export interface IngestResult {
+  readonly results: UpdateResult[];
+  readonly counts: Readonly<Record<UpdateOutcome, number>>;
+}
+
+export type IngestOutcome =
+  | { readonly kind: 'applied'; readonly result: IngestResult }
+  | { readonly kind: 'replayed'; readonly result: IngestResult }
+  | { readonly kind: 'conflict' };
+
+export interface IngestOptions {
+  /** Under a key, the same request returns the first answer; another request under it is a conflict. */
+  readonly idempotency?: { readonly key: string; readonly requestHash: string };
+  /** When the request arrived; the default observedAt. */
+  readonly receivedAt?: Date;
+}
+
+interface State {
+  raw: string | null;
+  type: StatusType | 'unknown';
+  since: Date;
+  last: Date;
+}
+
+const toDate = (v: Date | string | undefined, fallback: Date) =>
+  v === undefined ? fallback : v instanceof Date ? v : new Date(v);
+
+/**
+ * Applies a batch of status updates atomically. Each update is compared with the account as it stands
+ * (including earlier updates of the same batch): an update observed before the account's newest
+ * observation is stale (recorded, not applied); a new value is a change (a status event); the same value
+ * only refreshes the observation time, name and attributes.
+ */
+export async function applyStatusUpdates(
+  db: Kysely<Database>,
+  config: TenantConfig,
+  tenantId: string,
+  updates: readonly IncomingUpdate[],
+  options: IngestOptions = {},
+): Promise<IngestOutcome> {
+  const receivedAt = options.receivedAt ?? new Date();
+  return db.transaction().execute(async (trx) => {
+    await lockTenant(trx, tenantId);
+    const idem = options.idempotency;
+    if (idem) {
+      const prior = await trx
+        .selectFrom('idempotency_keys')
+        .select(['request_hash', 'response'])
+        .where('tenant_id', '=', tenantId)
+        .where('idempotency_key', '=', idem.key)
+        .executeTakeFirst();
+      if (prior) {
+        return prior.request_hash === idem.requestHash
+          ? { kind: 'replayed' as const, result: prior.response as IngestResult }
+          : { kind: 'conflict' as const };
+      }
+    }
+    const { catalog } = await config.catalog(trx, tenantId);
+    const ids = [...new Set(updates.map((u) => u.accountId))];
+    const current = new Map<string, State>();
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const found = await sql<{
+        account_id: string;
+        raw_status: string | null;
+        status_type: string;
+        status_observed_at: Date;
+        last_observed_at: Date;
+      }>`
+        SELECT account_id, raw_status, status_type, status_observed_at, last_observed_at
+        FROM accounts WHERE tenant_id = ${tenantId} AND account_id = ANY(${ids.slice(i, i + 10_000)}::text[])
+      `.execute(trx);
+      for (const r of found.rows) {
+        current.set(r.account_id, {
+          raw: r.raw_status,
+          type: r.status_type as State['type'],
+          since: r.status_observed_at,
+          last: r.last_observed_at,
+        });
+      }
+    }
+    const existed = new Set(current.keys());
+
+    const results: UpdateResult[] = [];
+    const counts: Record<UpdateOutcome, number> = { created: 0, changed: 0, unchanged: 0, stale: 0 };
+    // Final row per touched account, and the events in order.
+    const rows = new Map<
+      string,
+      { u: IncomingUpdate; state: State; source: string; name?: string; attributes?: string }
+    >();
+    const events: {
+      id: string;
+      kind: 'change' | 'stale';
+      from: string | null;
+      to: string | null;
+      fromType: string | null;
+      toType: string;
+      source: string;
+      at: Date;
+    }[] = [];
+
+    for (const u of updates) {
+      const at = toDate(u.observedAt, receivedAt);
+      const source = u.source ?? 'api';
+      const c = classifyStatus(u.status ?? undefined, catalog);
+      const before = current.get(u.accountId);
+      let outcome: UpdateOutcome;
+      if (!before) outcome = 'created';
+      else if (at.getTime() < before.last.getTime()) outcome = 'stale';
+      else if (before.raw === u.status) outcome = 'unchanged';
+      else outcome = 'changed';
+      counts[outcome]++;
+      if (outcome === 'stale' && before) {
+        events.push({
+          id: u.accountId,
+          kind: 'stale',
+          from: before.raw,
+          to: u.status,
+          fromType: before.type,
+          toType: c.statusType,
+          source,
+          at,
+        });
+        results.push({
+          accountId: u.accountId,
+          outcome,
+          status: before.raw,
+          statusType: before.type,
+          observedAt: at.toISOString(),
+          currentObservedAt: before.last.toISOString(),
+        });
+        continue;
+      }
+      const state: State =
+        outcome === 'unchanged' && before
+          ? { ...before, last: at }
+          : { raw: u.status, type: c.statusType, since: at, last: at };
+      if (outcome !== 'unchanged') {
+        events.push({
+          id: u.accountId,
+          kind: 'change',
+          from: before?.raw ?? null,
+          to: u.status,
+          fromType: before ? before.type : null,
+          toType: c.statusType,
+          source,
+          at,
+        });
+      }
+      current.set(u.accountId, state);
+      const prev = rows.get(u.accountId);
+      rows.set(u.accountId, {
+        u,
+        state,
+        source,
+        ...(u.name !== undefined ? { name: u.name } : prev?.name !== undefined ? { name: prev.name } : {}),
+        ...(u.attributes !== undefined
+          ? { attributes: JSON.stringify(u.attributes) }
+          : prev?.attributes !== undefined
+            ? { attributes: prev.attributes }
+            : {}),
+      });
+      results.push({
+        accountId: u.accountId,
+        outcome,
+        status: u.status,
+        statusType: c.statusType,
+        observedAt: at.toISOString(),
+      });
+    }
+
+    const inserts = [...rows.entries()].filter(([id]) => !existed.has(id));
+    const updatesOfExisting = [...rows.entries()].filter(([id]) => existed.has(id));
+    const columns = (list: typeof inserts) => {
+      const cls = list.map(([, r]) => classifyStatus(r.state.raw ?? undefined, catalog));
+      return {
+        ids: list.map(([id]) => id),
+        names: list.map(([, r]) => r.name ?? null),
+        raws: list.map(([, r]) => r.state.raw),
+        statuses: cls.map((c) => c.status ?? null),
+        types: cls.map((c) => c.statusType),
+        plans: cls.map((c) => c.plan ?? null),
+        trials: cls.map((c) => c.trial),
+        nonCustomers: cls.map((c) => c.nonCustomer),
+        reasons: cls.map((c) => c.unknownReason ?? null),
+        attributes: list.map(([, r]) => r.attributes ?? null),
+        since: list.map(([, r]) => r.state.since.toISOString()),
+        last: list.map(([, r]) => r.state.last.toISOString()),
+        sources: list.map(([, r]) => r.source),
+      };
+    };
+    if (inserts.length > 0) {
+      const c = columns(inserts);
+      await sql`
+        INSERT INTO accounts (tenant_id, account_id, name, raw_status, status, status_type, plan, trial, non_customer,
+                              unknown_reason, attributes, status_observed_at, last_observed_at, source)
+        SELECT ${tenantId}, u.account_id, u.name, u.raw_status, u.status, u.status_type, u.plan, u.trial, u.non_customer,
+               u.unknown_reason, coalesce(u.attributes, '{}'::jsonb), u.since, u.last, u.source
+        FROM unnest(${c.ids}::text[], ${c.names}::text[], ${c.raws}::text[], ${c.statuses}::text[], ${c.types}::text[],
+                    ${c.plans}::text[], ${c.trials}::boolean[], ${c.nonCustomers}::boolean[], ${c.reasons}::text[],
+                    ${c.attributes}::jsonb[], ${c.since}::timestamptz[], ${c.last}::timestamptz[], ${c.sources}::text[])
+             AS u(account_id, name, raw_status, status, status_type, plan, trial, non_customer, unknown_reason,
+                  attributes, since, last, source)
+      `.execute(trx);
+    }
+    if (updatesOfExisting.length > 0) {
+      const c = columns(updatesOfExisting);
+      await sql`
+        UPDATE accounts a SET
+          name = coalesce(u.name, a.name), raw_status = u.raw_status, status = u.status, status_type = u.status_type,
+          plan = u.plan, trial = u.trial, non_customer = u.non_customer, unknown_reason = u.unknown_reason,
+          attributes = coalesce(u.attributes, a.attributes), status_observed_at = u.since, last_observed_at = u.last,
+          source = u.source, updated_at = now()
+        FROM unnest(${c.ids}::text[], ${c.names}::text[], ${c.raws}::text[], ${c.statuses}::text[], ${c.types}::text[],
+                    ${c.plans}::text[], ${c.trials}::boolean[], ${c.nonCustomers}::boolean[], ${c.reasons}::text[],
+                    ${c.attributes}::jsonb[], ${c.since}::timestamptz[], ${c.last}::timestamptz[], ${c.sources}::text[])
+             AS u(account_id, name, raw_status, status, status_type, plan, trial, non_customer, unknown_reason,
+                  attributes, since, last, source)
+        WHERE a.tenant_id = ${tenantId} AND a.account_id = u.account_id
+      `.execute(trx);
+    }
+    if (events.length > 0) {
+      await sql`
+        INSERT INTO status_events (tenant_id, account_id, kind, from_status, to_status, from_type, to_type, source, observed_at, received_at)
+        SELECT ${tenantId}, e.account_id, e.kind, e.from_status, e.to_status, e.from_type, e.to_type, e.source, e.observed_at, ${receivedAt.toISOString()}::timestamptz
+        FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.kind)}::text[], ${events.map((e) => e.from)}::text[],
+                    ${events.map((e) => e.to)}::text[], ${events.map((e) => e.fromType)}::text[], ${events.map((e) => e.toType)}::text[],
+                    ${events.map((e) => e.source)}::text[], ${events.map((e) => e.at.toISOString())}::timestamptz[])
+             WITH ORDINALITY AS e(account_id, kind, from_status, to_status, from_type, to_type, source, observed_at, n)
+        ORDER BY e.n
+      `.execute(trx);
+    }
+    const result: IngestResult = { results, counts };
+    if (idem) {
+      await trx
+        .insertInto('idempotency_keys')
+        .values({
+          tenant_id: tenantId,
+          idempotency_key: idem.key,
+          request_hash: idem.requestHash,
+          status_code: 200,
+          response: JSON.stringify(result),
+        })
+        .execute();
+    }
+    return { kind: 'applied' as const, result };
+  });
+}

@@ -1,0 +1,150 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Versioned migrations, applied in order inside one transaction under an advisory lock, so several
+ * processes starting at once on one PostgreSQL apply each exactly once. SQL that PostgreSQL 15 and
+ * PGlite (PostgreSQL 18) both accept. Every primary key starts with tenant_id (see docs/scaling.md).
+ */
+export const migrations: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE tenants (
+  tenant_id text PRIMARY KEY,
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE api_keys (
+  tenant_id text NOT NULL,
+  key_id text NOT NULL,
+  name text NOT NULL DEFAULT '',
+  secret_hash text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz,
+  last_used_at timestamptz,
+  PRIMARY KEY (tenant_id, key_id)
+);
+CREATE UNIQUE INDEX api_keys_key_id ON api_keys (key_id);
+CREATE TABLE catalogs (
+  tenant_id text PRIMARY KEY,
+  catalog jsonb NOT NULL,
+  version integer NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE rule_sets (
+  tenant_id text PRIMARY KEY,
+  rules jsonb NOT NULL,
+  version integer NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE accounts (
+  tenant_id text NOT NULL,
+  account_id text NOT NULL,
+  name text,
+  raw_status text,
+  status text,
+  status_type text NOT NULL,
+  plan text,
+  trial boolean NOT NULL DEFAULT false,
+  non_customer boolean NOT NULL DEFAULT false,
+  unknown_reason text,
+  attributes jsonb NOT NULL DEFAULT '{}'::jsonb,
+  status_observed_at timestamptz NOT NULL,
+  last_observed_at timestamptz NOT NULL,
+  source text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, account_id)
+);
+CREATE INDEX accounts_by_type ON accounts (tenant_id, status_type, account_id);
+CREATE INDEX accounts_by_status ON accounts (tenant_id, status, account_id);
+CREATE INDEX accounts_by_raw_status ON accounts (tenant_id, raw_status);
+CREATE TABLE status_events (
+  tenant_id text NOT NULL,
+  event_id bigint GENERATED ALWAYS AS IDENTITY,
+  account_id text NOT NULL,
+  kind text NOT NULL,
+  from_status text,
+  to_status text,
+  from_type text,
+  to_type text NOT NULL,
+  source text NOT NULL,
+  observed_at timestamptz NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, event_id)
+);
+CREATE INDEX status_events_by_account ON status_events (tenant_id, account_id, event_id);
+CREATE INDEX status_events_by_time ON status_events (tenant_id, observed_at) WHERE kind = 'change';
+CREATE TABLE idempotency_keys (
+  tenant_id text NOT NULL,
+  idempotency_key text NOT NULL,
+  request_hash text NOT NULL,
+  status_code integer NOT NULL,
+  response jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, idempotency_key)
+);
+CREATE TABLE health_runs (
+  tenant_id text NOT NULL,
+  run_id text NOT NULL,
+  trigger text NOT NULL,
+  day date NOT NULL,
+  state text NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  summary jsonb,
+  error text,
+  catalog_version integer NOT NULL,
+  rules_version integer NOT NULL,
+  PRIMARY KEY (tenant_id, run_id)
+);
+CREATE UNIQUE INDEX health_runs_one_scheduled_per_day ON health_runs (tenant_id, day) WHERE trigger = 'scheduled';
+CREATE TABLE health_run_exclusions (
+  tenant_id text NOT NULL,
+  run_id text NOT NULL,
+  account_id text NOT NULL,
+  reason text NOT NULL,
+  decision integer NOT NULL,
+  PRIMARY KEY (tenant_id, run_id, account_id)
+);
+CREATE TABLE connector_state (
+  tenant_id text NOT NULL,
+  connector text NOT NULL,
+  state jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, connector)
+);
+`,
+  },
+];
+
+/** Applies the migrations not yet recorded; returns the versions applied now. */
+export async function migrate(db: Kysely<Database>): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(727274)`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS statuskit_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`.execute(trx);
+    const done = await sql<{ version: number }>`SELECT version FROM statuskit_migrations`.execute(trx);
+    const applied = new Set(done.rows.map((r) => Number(r.version)));
+    const now: number[] = [];
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      for (const statement of m.sql
+        .split(/;\s*\n/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        await sql.raw(statement).execute(trx);
+      }
+      await sql`INSERT INTO statuskit_migrations (version, name) VALUES (${m.version}, ${m.name})`.execute(
+        trx,
+      );
+      now.push(m.version);
+    }
+    return now;
+  });
+}

@@ -1,0 +1,165 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { Catalog, EligibilityRule } from '@statuskit/core';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { type AccountFilter, accountHistory, getAccount, iterateAccounts, listAccounts } from './accounts.js';
+import { createApiKey, listApiKeys, revokeApiKey, verifyApiKey } from './api-keys.js';
+import { getConnectorState, putConnectorState } from './connector-state.js';
+import { lockDataDir } from './data-dir-lock.js';
+import {
+  getHealthRun,
+  type HealthRun,
+  healthRunExclusions,
+  listHealthRuns,
+  runHealth,
+} from './health-runs.js';
+import { applyStatusUpdates, type IncomingUpdate, type IngestOptions } from './ingest.js';
+import { migrate } from './migrations.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import { dailyMetrics, unknownReport } from './reports.js';
+import type { Database } from './schema.js';
+import { TenantConfig } from './tenant-config.js';
+import { createTenant, getTenant, listTenants } from './tenants.js';
+
+export interface StoreOptions {
+  /** PostgreSQL connection string. When set, PostgreSQL is used through `pg`. */
+  readonly databaseUrl?: string | undefined;
+  /** PostgreSQL schema to use (created if missing); tests give each run its own. */
+  readonly schema?: string | undefined;
+  /** PGlite data directory (when no databaseUrl). Omitted: PGlite in memory. */
+  readonly dataDir?: string | undefined;
+  /** Connections in the PostgreSQL pool (default 10). */
+  readonly poolSize?: number | undefined;
+}
+
+/** Reads DATABASE_URL and STATUSKIT_DATA_DIR (default `./.statuskit/data`). */
+export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): StoreOptions {
+  if (env.DATABASE_URL) return { databaseUrl: env.DATABASE_URL, schema: env.STATUSKIT_DB_SCHEMA };
+  return { dataDir: env.STATUSKIT_DATA_DIR ?? './.statuskit/data' };
+}
+
+const OID_INT8 = 20;
+const OID_DATE = 1082;
+
+function postgresDialect(options: StoreOptions): PostgresDialect {
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+      if (oid === OID_INT8) return (v: string) => Number.parseInt(v, 10);
+      if (oid === OID_DATE) return (v: string) => v;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+    throw new TypeError(`schema must be a lower-case identifier (got ${JSON.stringify(options.schema)})`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    types,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  return new PostgresDialect({ pool });
+}
+
+export type Store = ReturnType<typeof storeApi>;
+
+function storeApi(db: Kysely<Database>, engine: 'pglite' | 'postgres', onClose: () => Promise<void>) {
+  const config = new TenantConfig();
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    db,
+    config,
+    /** Closes the database (idempotent) and releases the data directory. */
+    close: () => {
+      closing ??= onClose();
+      return closing;
+    },
+    createTenant: (input: { id?: string; name: string; catalog?: Catalog }) =>
+      createTenant(db, config, input),
+    getTenant: (id: string) => getTenant(db, id),
+    listTenants: () => listTenants(db),
+    createApiKey: (tenantId: string, name?: string) => createApiKey(db, tenantId, name),
+    listApiKeys: (tenantId: string) => listApiKeys(db, tenantId),
+    revokeApiKey: (tenantId: string, keyId: string) => revokeApiKey(db, tenantId, keyId),
+    verifyApiKey: (key: string) => verifyApiKey(db, key),
+    getCatalog: (tenantId: string) => config.catalog(db, tenantId),
+    putCatalog: (tenantId: string, catalog: Catalog) =>
+      db.transaction().execute((trx) => config.saveCatalog(trx, tenantId, catalog)),
+    getRules: (tenantId: string) => config.rules(db, tenantId),
+    putRules: (tenantId: string, rules: readonly EligibilityRule[]) => config.saveRules(db, tenantId, rules),
+    applyStatusUpdates: (tenantId: string, updates: readonly IncomingUpdate[], options?: IngestOptions) =>
+      applyStatusUpdates(db, config, tenantId, updates, options),
+    getAccount: (tenantId: string, accountId: string) => getAccount(db, tenantId, accountId),
+    accountHistory: (tenantId: string, accountId: string, limit?: number) =>
+      accountHistory(db, tenantId, accountId, limit),
+    listAccounts: (tenantId: string, filter: AccountFilter, cursor: string | undefined, limit: number) =>
+      listAccounts(db, tenantId, filter, cursor, limit),
+    iterateAccounts: (tenantId: string, pageSize?: number) => iterateAccounts(db, tenantId, pageSize),
+    unknownReport: (tenantId: string, limit?: number) => unknownReport(db, tenantId, limit),
+    dailyMetrics: async (tenantId: string, from: Date, to: Date) =>
+      dailyMetrics(db, tenantId, (await config.catalog(db, tenantId)).catalog, from, to),
+    runHealth: (
+      tenantId: string,
+      options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
+    ) => runHealth(db, config, tenantId, options),
+    getHealthRun: (tenantId: string, runId: string) => getHealthRun(db, tenantId, runId),
+    listHealthRuns: (tenantId: string, limit?: number) => listHealthRuns(db, tenantId, limit),
+    healthRunExclusions: (tenantId: string, run: HealthRun, cursor: string | undefined, limit: number) =>
+      healthRunExclusions(db, tenantId, run, cursor, limit),
+    getConnectorState: (tenantId: string, connector: string) => getConnectorState(db, tenantId, connector),
+    putConnectorState: (tenantId: string, connector: string, state: Record<string, unknown>) =>
+      putConnectorState(db, tenantId, connector, state),
+  };
+}
+
+/**
+ * Opens the store: PostgreSQL when `databaseUrl` is set, else PGlite (on disk in `dataDir`, guarded by a
+ * lock file, or in memory). Runs the migrations before returning.
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  if (options.databaseUrl) {
+    if (options.schema) {
+      const admin = new pg.Client({ connectionString: options.databaseUrl });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
+      } finally {
+        await admin.end();
+      }
+    }
+    const db = new Kysely<Database>({ dialect: postgresDialect(options) });
+    try {
+      await migrate(db);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+    return storeApi(db, 'postgres', () => db.destroy());
+  }
+  let release = () => {};
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    release = lockDataDir(options.dataDir);
+    process.once('exit', release);
+  }
+  try {
+    const pglite = await PGlite.create(
+      options.dataDir
+        ? { dataDir: options.dataDir, parsers: { [OID_DATE]: (v: string) => v } }
+        : { parsers: { [OID_DATE]: (v: string) => v } },
+    );
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    await migrate(db);
+    await sql`SELECT 1`.execute(db);
+    return storeApi(db, 'pglite', async () => {
+      await db.destroy();
+      release();
+      process.off('exit', release);
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}

@@ -1,0 +1,118 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface TenantsTable {
+  tenant_id: string;
+  name: string;
+  created_at: Generated<Date>;
+}
+
+export interface ApiKeysTable {
+  tenant_id: string;
+  key_id: string;
+  name: string;
+  secret_hash: string;
+  created_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export interface CatalogsTable {
+  tenant_id: string;
+  catalog: Json<unknown>;
+  version: number;
+  updated_at: Generated<Date>;
+}
+
+export interface RuleSetsTable {
+  tenant_id: string;
+  rules: Json<unknown[]>;
+  version: number;
+  updated_at: Generated<Date>;
+}
+
+export interface AccountsTable {
+  tenant_id: string;
+  account_id: string;
+  name: string | null;
+  raw_status: string | null;
+  status: string | null;
+  status_type: string;
+  plan: string | null;
+  trial: boolean;
+  non_customer: boolean;
+  unknown_reason: string | null;
+  attributes: Json<Record<string, unknown>>;
+  status_observed_at: Timestamp;
+  last_observed_at: Timestamp;
+  source: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface StatusEventsTable {
+  tenant_id: string;
+  event_id: Generated<number>;
+  account_id: string;
+  kind: 'change' | 'stale';
+  from_status: string | null;
+  to_status: string | null;
+  from_type: string | null;
+  to_type: string;
+  source: string;
+  observed_at: Timestamp;
+  received_at: Generated<Date>;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  status_code: number;
+  response: Json<unknown>;
+  created_at: Generated<Date>;
+}
+
+export interface HealthRunsTable {
+  tenant_id: string;
+  run_id: string;
+  trigger: 'scheduled' | 'manual';
+  day: string;
+  state: 'running' | 'done' | 'failed';
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  summary: Json<unknown> | null;
+  error: string | null;
+  catalog_version: number;
+  rules_version: number;
+}
+
+export interface HealthRunExclusionsTable {
+  tenant_id: string;
+  run_id: string;
+  account_id: string;
+  reason: string;
+  decision: number;
+}
+
+export interface ConnectorStateTable {
+  tenant_id: string;
+  connector: string;
+  state: Json<Record<string, unknown>>;
+  updated_at: Generated<Date>;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  catalogs: CatalogsTable;
+  rule_sets: RuleSetsTable;
+  accounts: AccountsTable;
+  status_events: StatusEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  health_runs: HealthRunsTable;
+  health_run_exclusions: HealthRunExclusionsTable;
+  connector_state: ConnectorStateTable;
+}

@@ -1,0 +1,161 @@
+import {
+  type Catalog,
+  type CatalogInput,
+  type CompiledEvaluator,
+  classifyStatus,
+  compileRules,
+  defaultCatalog,
+  defineCatalog,
+  type EligibilityRule,
+} from '@statuskit/core';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface VersionedCatalog {
+  readonly catalog: Catalog;
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+export interface VersionedRules {
+  readonly rules: readonly EligibilityRule[];
+  readonly evaluator: CompiledEvaluator;
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+export class TenantNotFoundError extends Error {
+  override readonly name = 'TenantNotFoundError';
+}
+
+/**
+ * Catalogs and rules per tenant, cached by version: every read checks the version in the database (so a
+ * change made by another process is seen at once) and parses or compiles only when it moved.
+ */
+export class TenantConfig {
+  readonly #catalogs = new Map<string, VersionedCatalog>();
+  readonly #rules = new Map<string, VersionedRules>();
+
+  async catalog(db: Db, tenantId: string): Promise<VersionedCatalog> {
+    const head = await db
+      .selectFrom('catalogs')
+      .select(['version', 'updated_at'])
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    if (!head) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+    const cached = this.#catalogs.get(tenantId);
+    if (cached && cached.version === head.version) return cached;
+    const row = await db
+      .selectFrom('catalogs')
+      .select('catalog')
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    const fresh = {
+      catalog: defineCatalog(row.catalog as CatalogInput),
+      version: head.version,
+      updatedAt: head.updated_at,
+    };
+    this.#catalogs.set(tenantId, fresh);
+    return fresh;
+  }
+
+  async rules(db: Db, tenantId: string): Promise<VersionedRules> {
+    const head = await db
+      .selectFrom('rule_sets')
+      .select(['version', 'updated_at'])
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    if (!head) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+    const cached = this.#rules.get(tenantId);
+    if (cached && cached.version === head.version) return cached;
+    const row = await db
+      .selectFrom('rule_sets')
+      .select('rules')
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    const rules = row.rules as EligibilityRule[];
+    const fresh = {
+      rules,
+      evaluator: compileRules(rules),
+      version: head.version,
+      updatedAt: head.updated_at,
+    };
+    this.#rules.set(tenantId, fresh);
+    return fresh;
+  }
+
+  /** Seeds a new tenant with the default catalog and no rules. */
+  async seed(db: Db, tenantId: string, catalog: Catalog = defaultCatalog): Promise<void> {
+    await db
+      .insertInto('catalogs')
+      .values({ tenant_id: tenantId, catalog: JSON.stringify(catalog), version: 1 })
+      .execute();
+    await db.insertInto('rule_sets').values({ tenant_id: tenantId, rules: '[]', version: 1 }).execute();
+  }
+
+  /**
+   * Saves a catalog and re-classifies every account of the tenant in the same transaction (classification
+   * derives from the raw status and the catalog). Returns the new version and how many accounts changed.
+   */
+  async saveCatalog(
+    db: Db,
+    tenantId: string,
+    catalog: Catalog,
+  ): Promise<{ version: number; reclassified: number }> {
+    await lockTenant(db, tenantId);
+    const saved = await db
+      .updateTable('catalogs')
+      .set({ catalog: JSON.stringify(catalog), version: sql`version + 1`, updated_at: sql`now()` })
+      .where('tenant_id', '=', tenantId)
+      .returning('version')
+      .executeTakeFirst();
+    if (!saved) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+    const raws = await db
+      .selectFrom('accounts')
+      .select('raw_status')
+      .distinct()
+      .where('tenant_id', '=', tenantId)
+      .execute();
+    const rows = raws.map((r) => ({
+      raw: r.raw_status,
+      c: classifyStatus(r.raw_status ?? undefined, catalog),
+    }));
+    let reclassified = 0;
+    for (let i = 0; i < rows.length; i += 5000) {
+      const chunk = rows.slice(i, i + 5000);
+      const result = await sql`
+        UPDATE accounts a SET
+          status = u.status, status_type = u.status_type, plan = u.plan, trial = u.trial,
+          non_customer = u.non_customer, unknown_reason = u.unknown_reason
+        FROM unnest(${chunk.map((r) => r.raw)}::text[], ${chunk.map((r) => r.c.status ?? null)}::text[],
+                    ${chunk.map((r) => r.c.statusType)}::text[], ${chunk.map((r) => r.c.plan ?? null)}::text[],
+                    ${chunk.map((r) => r.c.trial)}::boolean[], ${chunk.map((r) => r.c.nonCustomer)}::boolean[],
+                    ${chunk.map((r) => r.c.unknownReason ?? null)}::text[])
+             AS u(raw_status, status, status_type, plan, trial, non_customer, unknown_reason)
+        WHERE a.tenant_id = ${tenantId} AND a.raw_status IS NOT DISTINCT FROM u.raw_status
+          AND (a.status IS DISTINCT FROM u.status OR a.status_type <> u.status_type OR a.plan IS DISTINCT FROM u.plan
+               OR a.trial <> u.trial OR a.non_customer <> u.non_customer OR a.unknown_reason IS DISTINCT FROM u.unknown_reason)
+      `.execute(db);
+      reclassified += Number(result.numAffectedRows ?? 0);
+    }
+    return { version: saved.version, reclassified };
+  }
+
+  async saveRules(db: Db, tenantId: string, rules: readonly EligibilityRule[]): Promise<{ version: number }> {
+    const saved = await db
+      .updateTable('rule_sets')
+      .set({ rules: JSON.stringify(rules), version: sql`version + 1`, updated_at: sql`now()` })
+      .where('tenant_id', '=', tenantId)
+      .returning('version')
+      .executeTakeFirst();
+    if (!saved) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+    return { version: saved.version };
+  }
+}
+
+/** Serializes writers of one tenant's accounts (ingest, re-classification) until the transaction ends. */
+export async function lockTenant(db: Db, tenantId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`statuskit:${tenantId}`}))`.execute(db);
+}
