@@ -1,6 +1,18 @@
 import type { Catalog } from './catalog.js';
-import { type Account, type ClassifiedType, classify, type UnknownReason } from './classify.js';
-import { type EligibilityEvaluator, type EvaluateOptions, evaluate, evaluateAsync } from './eligibility.js';
+import {
+  type Account,
+  type Classification,
+  type ClassifiedType,
+  classify,
+  type UnknownReason,
+} from './classify.js';
+import {
+  type Eligibility,
+  type EligibilityEvaluator,
+  type EvaluateOptions,
+  evaluate,
+  evaluateAsync,
+} from './eligibility.js';
 
 /** How many distinct Unknown raw values a summary tracks one by one; the rest are counted together. */
 export const UNKNOWN_VALUE_LIMIT = 10_000;

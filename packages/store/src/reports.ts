@@ -44,14 +44,12 @@ export async function unknownReport(
   return {
     total,
     byReason,
-    values: rows.rows
-      .slice(0, limit)
-      .map((r) => ({
-        value: r.raw_status,
-        reason: r.unknown_reason,
-        count: r.n,
-        sampleAccountIds: r.samples,
-      })),
+    values: rows.rows.slice(0, limit).map((r) => ({
+      value: r.raw_status,
+      reason: r.unknown_reason,
+      count: r.n,
+      sampleAccountIds: r.samples,
+    })),
   };
 }
 
