@@ -124,7 +124,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       const admin = new pg.Client({ connectionString: options.databaseUrl });
       await admin.connect();
       try {
+        // Several processes may start at once: serialize the schema creation like the migrations.
+        await admin.query('BEGIN');
+        await admin.query('SELECT pg_advisory_xact_lock(727273)');
         await admin.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
+        await admin.query('COMMIT');
       } finally {
         await admin.end();
       }

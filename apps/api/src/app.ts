@@ -1,0 +1,128 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Store } from '@statuskit/store';
+import { TenantNotFoundError } from '@statuskit/store';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { type Problem, ProblemError, problem, sendProblem } from './problem.js';
+import { registerConfigRoutes } from './routes/config.js';
+import { registerReportRoutes } from './routes/reports.js';
+import { registerStatusRoutes } from './routes/statuses.js';
+import { registerTenantRoutes } from './routes/tenants.js';
+
+export interface AppOptions {
+  readonly store: Store;
+  /** Bearer token for tenant administration (`POST /v1/tenants`). Unset: administration is off. */
+  readonly adminToken?: string | undefined;
+  /** Largest accepted request body, in bytes (default 8 MiB: a full batch of 10,000 updates fits). */
+  readonly maxBodyBytes?: number;
+  /** The clock, for tests. */
+  readonly now?: () => Date;
+}
+
+export interface AppEnv {
+  Variables: { tenantId: string };
+}
+
+export type App = OpenAPIHono<AppEnv>;
+
+const issuesOf = (error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[];
+}) =>
+  error.issues.map((i) => {
+    const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
+    return {
+      path,
+      at:
+        path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+          .join('')
+          .replace(/^\./, '') || '(root)',
+      message: i.message,
+      code: i.code,
+    };
+  });
+
+/** Builds the API: every route, the OpenAPI document at /openapi.json, and problem+json for every error. */
+export function createApp(options: AppOptions): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const target = (result as { target?: string }).target;
+        const where =
+          { json: 'body', query: 'query string', param: 'path', header: 'headers' }[target ?? ''] ?? 'input';
+        return sendProblem(
+          c,
+          problem(400, 'validation', `The request ${where} is not valid.`, {
+            errors: issuesOf(result.error),
+          }),
+        );
+      }
+    },
+  });
+  const now = options.now ?? (() => new Date());
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 8 * 1024 * 1024,
+      onError: (c) =>
+        sendProblem(
+          c,
+          problem(
+            413,
+            'body-too-large',
+            `Request bodies are limited to ${options.maxBodyBytes ?? 8 * 1024 * 1024} bytes.`,
+          ),
+        ),
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A tenant API key (`sk_...`), or the admin token for /v1/tenants.',
+  });
+
+  registerTenantRoutes(app, options.store, options.adminToken);
+  registerConfigRoutes(app, options.store, now);
+  registerStatusRoutes(app, options.store, now);
+  registerReportRoutes(app, options.store, now);
+
+  app.get('/healthz', (c) => c.json({ ok: true, engine: options.store.engine }));
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'statuskit API',
+      version: '0.1.0',
+      description:
+        "The system of record for customer accounts' Status. Errors are application/problem+json (RFC 9457).",
+    },
+  });
+
+  app.notFound((c) =>
+    sendProblem(c, problem(404, 'not-found', `No route for ${c.req.method} ${c.req.path}.`)),
+  );
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return sendProblem(c, error.problem);
+    if (error instanceof TenantNotFoundError)
+      return sendProblem(c, problem(404, 'tenant-not-found', error.message));
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      const slug =
+        status === 415
+          ? 'unsupported-media-type'
+          : status === 413
+            ? 'body-too-large'
+            : status === 400
+              ? 'malformed-body'
+              : 'http-error';
+      return sendProblem(c, problem(status, slug, error.message || undefined));
+    }
+    console.error('statuskit api: unexpected error', error);
+    return sendProblem(
+      c,
+      problem(500, 'internal', 'Something went wrong on our side; the request was not applied.') as Problem,
+    );
+  });
+  return app;
+}

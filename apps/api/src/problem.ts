@@ -1,0 +1,64 @@
+import type { ValidationIssue } from '@statuskit/core';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  /** Field-level errors, with the JSON path of each bad part. */
+  readonly errors?: readonly ValidationIssue[];
+  readonly [extension: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+};
+
+/** Problem types are stable, documented slugs (`https://statuskit.dev/problems/<slug>`). */
+export function problem(
+  status: number,
+  slug: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  return {
+    type: `https://statuskit.dev/problems/${slug}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    ...(detail !== undefined ? { detail } : {}),
+    ...extra,
+  };
+}
+
+export function sendProblem(c: Context, p: Problem): Response {
+  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, {
+    'Content-Type': 'application/problem+json',
+  });
+}
+
+/** A request rejected before or during handling; rendered as problem+json by the app's error handler. */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+  }
+}
+
+export const fail = (
+  status: number,
+  slug: string,
+  detail?: string,
+  extra?: Record<string, unknown>,
+): never => {
+  throw new ProblemError(problem(status, slug, detail, extra));
+};

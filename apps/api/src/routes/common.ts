@@ -1,0 +1,29 @@
+import type { z } from '@hono/zod-openapi';
+import { ProblemSchema } from '../schemas.js';
+
+export const security = [{ apiKey: [] }];
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+const problemResponse = (description: string) => ({
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+  description,
+});
+
+/** The error responses every authenticated route can give. */
+export const errors = {
+  400: problemResponse('The request is not valid; `errors` lists each bad field with its path.'),
+  401: problemResponse('Missing or invalid API key.'),
+  404: problemResponse('Not found (or not visible to this tenant).'),
+} as const;
+
+export const body = <T extends z.ZodType>(schema: T, description?: string) => ({
+  body: {
+    content: { 'application/json': { schema } },
+    required: true,
+    ...(description ? { description } : {}),
+  },
+});

@@ -1,0 +1,148 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { HealthRun, Store } from '@statuskit/store';
+import type { App } from '../app.js';
+import { requireTenant } from '../auth.js';
+import { fail } from '../problem.js';
+import { ExclusionPageSchema, HealthRunSchema, MetricsSchema, UnknownReportSchema } from '../schemas.js';
+import { eligibilityView, iso } from '../views.js';
+import { errors, json, security } from './common.js';
+
+const DAY_MS = 86_400_000;
+const MAX_METRIC_DAYS = 366;
+
+export const runView = (r: HealthRun) => ({
+  ...r,
+  startedAt: r.startedAt.toISOString(),
+  finishedAt: iso(r.finishedAt),
+  summary: r.summary as Record<string, unknown> | null,
+});
+
+export function registerReportRoutes(app: App, store: Store, now: () => Date): void {
+  for (const path of ['/v1/reports/*', '/v1/metrics', '/v1/health-runs', '/v1/health-runs/*'])
+    app.use(path, requireTenant(store));
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/reports/unknown',
+      tags: ['reports'],
+      summary: 'Unknown accounts grouped by reason and raw value, with counts and sample ids.',
+      security,
+      responses: { 200: json(UnknownReportSchema, 'Report'), 401: errors[401] },
+    }),
+    async (c) => c.json((await store.unknownReport(c.var.tenantId)) as never, 200),
+  );
+
+  const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD');
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/metrics',
+      tags: ['reports'],
+      summary:
+        'Per UTC day: counts by status and type, Unknown, conversions, churn, reactivations, plan changes.',
+      security,
+      request: { query: z.object({ from: day.optional(), to: day.optional() }) },
+      responses: { 200: json(MetricsSchema, 'Metrics'), 400: errors[400], 401: errors[401] },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const to = q.to ? new Date(`${q.to}T00:00:00Z`) : now();
+      const from = q.from ? new Date(`${q.from}T00:00:00Z`) : new Date(to.getTime() - 29 * DAY_MS);
+      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+        return fail(400, 'invalid-range', 'from and to must be real days.');
+      if (from > to) return fail(400, 'invalid-range', 'from must not be after to.');
+      if ((to.getTime() - from.getTime()) / DAY_MS >= MAX_METRIC_DAYS)
+        return fail(400, 'invalid-range', `At most ${MAX_METRIC_DAYS} days per request.`);
+      const days = await store.dailyMetrics(c.var.tenantId, from, to);
+      return c.json({ from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10), days }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/health-runs',
+      tags: ['health runs'],
+      summary: 'Run the health calculation now; answers when it is done.',
+      security,
+      responses: { 201: json(HealthRunSchema, 'The finished run'), 401: errors[401] },
+    }),
+    async (c) => {
+      const run = await store.runHealth(c.var.tenantId, { trigger: 'manual', now: now() });
+      if (!run) throw new Error('a manual run was not created');
+      return c.json(runView(run) as never, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/health-runs',
+      tags: ['health runs'],
+      summary: 'Recent health runs, newest first.',
+      security,
+      responses: { 200: json(z.object({ runs: z.array(HealthRunSchema) }), 'Runs'), 401: errors[401] },
+    }),
+    async (c) => c.json({ runs: (await store.listHealthRuns(c.var.tenantId)).map(runView) } as never, 200),
+  );
+
+  const runParams = z.object({ runId: z.string().regex(/^hr_[0-9a-z]+$/) });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/health-runs/{runId}',
+      tags: ['health runs'],
+      summary: 'One health run with its summary.',
+      security,
+      request: { params: runParams },
+      responses: { 200: json(HealthRunSchema, 'Run'), 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => {
+      const run = await store.getHealthRun(c.var.tenantId, c.req.valid('param').runId);
+      if (!run) return fail(404, 'health-run-not-found', 'No such health run.');
+      return c.json(runView(run) as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/health-runs/{runId}/exclusions',
+      tags: ['health runs'],
+      summary: 'The accounts a run excluded, with the reasons, in id order.',
+      security,
+      request: {
+        params: runParams,
+        query: z.object({
+          cursor: z.string().max(255).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+      responses: {
+        200: json(ExclusionPageSchema, 'Exclusions'),
+        400: errors[400],
+        401: errors[401],
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const tenantId = c.var.tenantId;
+      const run = await store.getHealthRun(tenantId, c.req.valid('param').runId);
+      if (!run) return fail(404, 'health-run-not-found', 'No such health run.');
+      const q = c.req.valid('query');
+      const page = await store.healthRunExclusions(tenantId, run, q.cursor, q.limit);
+      return c.json(
+        {
+          exclusions: page.map((x) => ({
+            accountId: x.accountId,
+            reason: x.reason,
+            eligibility: eligibilityView(x.eligibility),
+          })),
+          nextCursor: page.length === q.limit ? (page.at(-1)?.accountId ?? null) : null,
+        } as never,
+        200,
+      );
+    },
+  );
+}

@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { classifyStatus, evaluate } from '@statuskit/core';
+import { coreAccount, type IncomingUpdate, type Store } from '@statuskit/store';
+import type { App } from '../app.js';
+import { requireTenant } from '../auth.js';
+import { fail } from '../problem.js';
+import {
+  AccountIdSchema,
+  AccountPageSchema,
+  AccountSchema,
+  BatchBodySchema,
+  BatchResultSchema,
+  ConnectorStateSchema,
+  ProblemSchema,
+  StatusUpdateBodySchema,
+  StatusUpdateResponseSchema,
+} from '../schemas.js';
+import { accountView } from '../views.js';
+import { body, errors, json, security } from './common.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const SCAN_LIMIT = 50_000;
+
+export function registerStatusRoutes(app: App, store: Store, now: () => Date): void {
+  for (const path of ['/v1/accounts', '/v1/accounts/*', '/v1/statuses:batch', '/v1/connectors/*'])
+    app.use(path, requireTenant(store));
+
+  const view = async (tenantId: string, accountId: string, withHistory: boolean) => {
+    const account = await store.getAccount(tenantId, accountId);
+    if (!account) return undefined;
+    const [{ catalog }, { evaluator }] = [await store.getCatalog(tenantId), await store.getRules(tenantId)];
+    const history = withHistory ? await store.accountHistory(tenantId, accountId) : undefined;
+    return accountView(account, catalog, evaluator, now().getTime(), history);
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/accounts/{accountId}/status',
+      tags: ['statuses'],
+      summary: "Set one account's status. Values not in the catalog are stored and reported as Unknown.",
+      security,
+      request: { params: z.object({ accountId: AccountIdSchema }), ...body(StatusUpdateBodySchema) },
+      responses: {
+        200: json(StatusUpdateResponseSchema, 'Applied, unchanged or stale (see result.outcome)'),
+        400: errors[400],
+        401: errors[401],
+      },
+    }),
+    async (c) => {
+      const tenantId = c.var.tenantId;
+      const { accountId } = c.req.valid('param');
+      const update: IncomingUpdate = { accountId, ...c.req.valid('json') };
+      const outcome = await store.applyStatusUpdates(tenantId, [update], { receivedAt: now() });
+      if (outcome.kind !== 'applied') throw new Error('unexpected idempotency outcome');
+      const result = outcome.result.results[0];
+      const account = await view(tenantId, accountId, false);
+      return c.json({ result, account } as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/statuses:batch',
+      tags: ['statuses'],
+      summary: 'Apply up to 10,000 status updates atomically. Idempotent under an Idempotency-Key header.',
+      security,
+      request: {
+        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        ...body(BatchBodySchema),
+      },
+      responses: {
+        200: json(
+          BatchResultSchema,
+          'Applied (or the first answer replayed, with Idempotent-Replayed: true)',
+        ),
+        400: errors[400],
+        401: errors[401],
+        409: {
+          content: { 'application/problem+json': { schema: ProblemSchema } },
+          description: 'Idempotency-Key reused with another body',
+        },
+        413: {
+          content: { 'application/problem+json': { schema: ProblemSchema } },
+          description: 'Body too large',
+        },
+      },
+    }),
+    async (c) => {
+      const tenantId = c.var.tenantId;
+      const input = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      const idempotency = key
+        ? { key, requestHash: createHash('sha256').update(JSON.stringify(input)).digest('hex') }
+        : undefined;
+      const outcome = await store.applyStatusUpdates(tenantId, input.updates, {
+        receivedAt: now(),
+        ...(idempotency ? { idempotency } : {}),
+      });
+      if (outcome.kind === 'conflict') {
+        return fail(
+          409,
+          'idempotency-key-reused',
+          `Idempotency-Key ${key} was used for a different request body.`,
+        );
+      }
+      if (outcome.kind === 'replayed') c.header('Idempotent-Replayed', 'true');
+      return c.json(outcome.result as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/accounts/{accountId}',
+      tags: ['accounts'],
+      summary:
+        'One account: status, classification, eligibility with reasons, and its history (newest first).',
+      security,
+      request: { params: z.object({ accountId: AccountIdSchema }) },
+      responses: { 200: json(AccountSchema, 'Account'), 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => {
+      const account = await view(c.var.tenantId, c.req.valid('param').accountId, true);
+      if (!account) return fail(404, 'account-not-found', 'No such account.');
+      return c.json(account as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/accounts',
+      tags: ['accounts'],
+      summary: 'Accounts in id order, filtered by status-type, status or eligibility; page with nextCursor.',
+      security,
+      request: {
+        query: z.object({
+          statusType: z.enum(['free', 'paying', 'cancelled', 'unknown']).optional(),
+          status: z.string().max(200).optional(),
+          eligible: z.enum(['true', 'false']).optional(),
+          cursor: z.string().max(255).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+      responses: { 200: json(AccountPageSchema, 'A page of accounts'), 400: errors[400], 401: errors[401] },
+    }),
+    async (c) => {
+      const tenantId = c.var.tenantId;
+      const q = c.req.valid('query');
+      const [{ catalog }, { evaluator }] = [await store.getCatalog(tenantId), await store.getRules(tenantId)];
+      const filter = {
+        ...(q.statusType ? { statusType: q.statusType } : {}),
+        ...(q.status ? { status: q.status } : {}),
+      };
+      const asOf = now().getTime();
+      if (q.eligible === undefined) {
+        const page = await store.listAccounts(tenantId, filter, q.cursor, q.limit);
+        return c.json(
+          {
+            accounts: page.map((a) => accountView(a, catalog, evaluator, asOf)),
+            nextCursor: page.length === q.limit ? (page.at(-1)?.id ?? null) : null,
+          } as never,
+          200,
+        );
+      }
+      // Eligibility depends on the rules of the moment, so it is evaluated here, scanning at most SCAN_LIMIT rows.
+      const wanted = q.eligible === 'true';
+      const out: ReturnType<typeof accountView>[] = [];
+      let cursor = q.cursor;
+      let scanned = 0;
+      let done = false;
+      scan: while (scanned < SCAN_LIMIT) {
+        const page = await store.listAccounts(tenantId, filter, cursor, 1000);
+        for (const a of page) {
+          scanned++;
+          cursor = a.id;
+          const e = evaluate(classifyStatus(a.status ?? undefined, catalog), coreAccount(a), evaluator, {
+            asOf,
+          });
+          if (e.eligible === wanted) out.push(accountView(a, catalog, evaluator, asOf));
+          if (out.length === q.limit) break scan;
+        }
+        if (page.length < 1000) {
+          done = true;
+          break;
+        }
+      }
+      return c.json({ accounts: out, nextCursor: done ? null : (cursor ?? null) } as never, 200);
+    },
+  );
+
+  const connectorParams = z.object({ connector: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/) });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/connectors/{connector}/state',
+      tags: ['connectors'],
+      summary: "A connector's saved state (the Salesforce sync's watermark).",
+      security,
+      request: { params: connectorParams },
+      responses: { 200: json(ConnectorStateSchema, 'State'), 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => {
+      const state = await store.getConnectorState(c.var.tenantId, c.req.valid('param').connector);
+      if (!state) return fail(404, 'connector-state-not-found', 'This connector has saved no state yet.');
+      return c.json(state, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/connectors/{connector}/state',
+      tags: ['connectors'],
+      summary: "Save a connector's state.",
+      security,
+      request: { params: connectorParams, ...body(ConnectorStateSchema) },
+      responses: { 200: json(ConnectorStateSchema, 'Saved'), 400: errors[400], 401: errors[401] },
+    }),
+    async (c) => {
+      const state = c.req.valid('json');
+      await store.putConnectorState(c.var.tenantId, c.req.valid('param').connector, state);
+      return c.json(state, 200);
+    },
+  );
+}

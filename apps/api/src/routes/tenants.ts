@@ -1,0 +1,135 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { type Store, TENANT_ID_PATTERN, TenantExistsError } from '@statuskit/store';
+import type { App } from '../app.js';
+import { requireAdmin, requireTenant } from '../auth.js';
+import { fail } from '../problem.js';
+import { ApiKeySchema, NewApiKeySchema, ProblemSchema, TenantSchema } from '../schemas.js';
+import { iso } from '../views.js';
+import { body, errors, json, security } from './common.js';
+
+const keyView = (k: {
+  id: string;
+  prefix: string;
+  name: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}) => ({
+  id: k.id,
+  prefix: k.prefix,
+  name: k.name,
+  createdAt: k.createdAt.toISOString(),
+  revokedAt: iso(k.revokedAt),
+  lastUsedAt: iso(k.lastUsedAt),
+});
+
+export function registerTenantRoutes(app: App, store: Store, adminToken: string | undefined): void {
+  app.use('/v1/tenants', requireAdmin(adminToken));
+  app.use('/v1/api-keys', requireTenant(store));
+  app.use('/v1/api-keys/*', requireTenant(store));
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tenants',
+      tags: ['tenants'],
+      summary: 'Create a tenant (admin token). Returns its first API key, shown once.',
+      security,
+      request: body(
+        z
+          .object({ id: z.string().regex(TENANT_ID_PATTERN).optional(), name: z.string().min(1).max(200) })
+          .strict(),
+      ),
+      responses: {
+        201: json(z.object({ tenant: TenantSchema, apiKey: NewApiKeySchema }), 'Created'),
+        400: errors[400],
+        401: errors[401],
+        403: {
+          content: { 'application/problem+json': { schema: ProblemSchema } },
+          description: 'Not the admin token',
+        },
+        409: {
+          content: { 'application/problem+json': { schema: ProblemSchema } },
+          description: 'Tenant id taken',
+        },
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      try {
+        const tenant = await store.createTenant({ name: input.name, ...(input.id ? { id: input.id } : {}) });
+        const key = await store.createApiKey(tenant.id, 'initial');
+        return c.json(
+          {
+            tenant: { ...tenant, createdAt: tenant.createdAt.toISOString() },
+            apiKey: { ...keyView(key), key: key.key },
+          },
+          201,
+        );
+      } catch (error) {
+        if (error instanceof TenantExistsError) return fail(409, 'tenant-exists', error.message);
+        throw error;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tenants',
+      tags: ['tenants'],
+      summary: 'List tenants (admin token).',
+      security,
+      responses: { 200: json(z.object({ tenants: z.array(TenantSchema) }), 'Tenants'), 401: errors[401] },
+    }),
+    async (c) => {
+      const tenants = await store.listTenants();
+      return c.json({ tenants: tenants.map((t) => ({ ...t, createdAt: t.createdAt.toISOString() })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/api-keys',
+      tags: ['api keys'],
+      summary: "List the tenant's API keys (prefixes only).",
+      security,
+      responses: { 200: json(z.object({ keys: z.array(ApiKeySchema) }), 'Keys'), 401: errors[401] },
+    }),
+    async (c) => c.json({ keys: (await store.listApiKeys(c.var.tenantId)).map(keyView) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/api-keys',
+      tags: ['api keys'],
+      summary: 'Create an API key; the full key is in this response only.',
+      security,
+      request: body(z.object({ name: z.string().max(200).default('') }).strict()),
+      responses: { 201: json(NewApiKeySchema, 'Created'), 400: errors[400], 401: errors[401] },
+    }),
+    async (c) => {
+      const key = await store.createApiKey(c.var.tenantId, c.req.valid('json').name);
+      return c.json({ ...keyView(key), key: key.key }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/api-keys/{keyId}',
+      tags: ['api keys'],
+      summary: 'Revoke an API key.',
+      security,
+      request: { params: z.object({ keyId: z.string().regex(/^[0-9a-f]{16}$/) }) },
+      responses: { 204: { description: 'Revoked' }, 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => {
+      const revoked = await store.revokeApiKey(c.var.tenantId, c.req.valid('param').keyId);
+      if (!revoked) return fail(404, 'api-key-not-found', 'No such API key for this tenant.');
+      return c.body(null, 204);
+    },
+  );
+}
