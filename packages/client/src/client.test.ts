@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { createClient } from './client.js';
+import { StatuskitApiError, StatuskitNetworkError } from './errors.js';
+
+type Handler = (req: {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}) => Response | Promise<Response>;
+
+function fakeFetch(handler: Handler) {
+  const calls: { method: string; url: string; headers: Record<string, string>; body: unknown }[] = [];
+  const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
+    const req = {
+      method: init?.method ?? 'GET',
+      url: String(input),
+      headers: Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>)),
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+    };
+    calls.push(req);
+    return handler(req);
+  }) as typeof fetch;
+  return { fetchImpl, calls };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers },
+  });
+const batchOk = (n: number) =>
+  json(200, { counts: { created: n, changed: 0, unchanged: 0, stale: 0 }, results: [] });
+
+describe('StatuskitClient', () => {
+  it('retries 503 and 429 with backoff, honouring Retry-After, then succeeds', async () => {
+    let n = 0;
+    const { fetchImpl, calls } = fakeFetch(() => {
+      n++;
+      if (n === 1) return json(503, { type: 'x', title: 'Unavailable', status: 503 });
+      if (n === 2) return json(429, { type: 'x', title: 'Too Many', status: 429 }, { 'retry-after': '0.01' });
+      return json(200, { total: 0, byReason: {}, values: [] });
+    });
+    const retries: string[] = [];
+    const client = createClient({
+      url: 'http://api.test/',
+      apiKey: 'sk_x',
+      fetch: fetchImpl,
+      retryBaseMs: 1,
+      onRetry: (r) => retries.push(r.reason),
+    });
+    expect(await client.unknownReport()).toEqual({ total: 0, byReason: {}, values: [] });
+    expect(retries).toEqual(['HTTP 503', 'HTTP 429']);
+    expect(calls[0]?.url).toBe('http://api.test/v1/reports/unknown');
+    expect(calls[0]?.headers.authorization).toBe('Bearer sk_x');
+  });
+
+  it('throws the problem of a 4xx with its field errors, without retrying', async () => {
+    const { fetchImpl, calls } = fakeFetch(() =>
+      json(400, {
+        type: 'https://statuskit.dev/problems/validation',
+        title: 'Bad Request',
+        status: 400,
+        errors: [{ path: ['updates', 0, 'status'], at: 'updates[0].status', message: 'bad', code: 'x' }],
+      }),
+    );
+    const client = createClient({ url: 'http://api.test', apiKey: 'k', fetch: fetchImpl, retryBaseMs: 1 });
+    const error = await client.batch([{ accountId: 'a', status: 'Pro' }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatuskitApiError);
+    expect((error as StatuskitApiError).status).toBe(400);
+    expect((error as StatuskitApiError).message).toContain('updates[0].status: bad');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('does not resend a POST without an idempotency key after a network error', async () => {
+    const { fetchImpl, calls } = fakeFetch(() => {
+      throw new TypeError('fetch failed');
+    });
+    const client = createClient({ url: 'http://api.test', apiKey: 'k', fetch: fetchImpl, retryBaseMs: 1 });
+    await expect(client.runHealth()).rejects.toBeInstanceOf(StatuskitNetworkError);
+    expect(calls).toHaveLength(1);
+    await expect(
+      client.batch([{ accountId: 'a', status: 'Pro' }], { idempotencyKey: 'k1' }),
+    ).rejects.toBeInstanceOf(StatuskitNetworkError);
+    expect(calls).toHaveLength(1 + 5);
+  });
+
+  it('splits pushes into batches with idempotency keys derived from a prefix', async () => {
+    const { fetchImpl, calls } = fakeFetch((req) =>
+      batchOk((req.body as { updates: unknown[] }).updates.length),
+    );
+    const client = createClient({ url: 'http://api.test', apiKey: 'k', fetch: fetchImpl });
+    async function* updates() {
+      for (let i = 0; i < 2500; i++) yield { accountId: `a${i}`, status: 'Pro' };
+    }
+    const totals = await client.pushAll(updates(), { batchSize: 1000, idempotencyKeyPrefix: 'file-abc' });
+    expect(totals).toMatchObject({ batches: 3, updates: 2500, counts: { created: 2500 } });
+    expect(
+      calls.map((c) => [c.headers['idempotency-key'], (c.body as { updates: unknown[] }).updates.length]),
+    ).toEqual([
+      ['file-abc#1', 1000],
+      ['file-abc#2', 1000],
+      ['file-abc#3', 500],
+    ]);
+    await expect(
+      client.batch(Array.from({ length: 10_001 }, (_, i) => ({ accountId: `${i}`, status: 'Pro' }))),
+    ).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('returns undefined for a missing account or health run', async () => {
+    const { fetchImpl } = fakeFetch(() => json(404, { type: 'x', title: 'Not Found', status: 404 }));
+    const client = createClient({ url: 'http://api.test', apiKey: 'k', fetch: fetchImpl });
+    expect(await client.getAccount('nope')).toBeUndefined();
+    expect(await client.getHealthRun('hr_x')).toBeUndefined();
+    await expect(client.listAccounts()).rejects.toBeInstanceOf(StatuskitApiError);
+  });
+});

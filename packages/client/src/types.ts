@@ -1,0 +1,167 @@
+import type {
+  CatalogInput,
+  EligibilityReason,
+  StatusDefinitionInput,
+  ValidationIssue,
+} from '@statuskit/core';
+
+export type StatusTypeName = 'free' | 'paying' | 'cancelled' | 'unknown';
+
+/** One status update (the body of PUT /v1/accounts/{id}/status, plus accountId in a batch). */
+export interface StatusUpdateInput {
+  readonly accountId: string;
+  /** The raw value from the source; values not in the catalog are stored and reported as Unknown. */
+  readonly status: string | null;
+  /** When the source saw it (ISO 8601). Older than the account's newest observation: stale, not applied. */
+  readonly observedAt?: string;
+  readonly source?: string;
+  readonly name?: string;
+  readonly attributes?: Record<string, unknown>;
+}
+
+export interface UpdateResult {
+  readonly accountId: string;
+  readonly outcome: 'created' | 'changed' | 'unchanged' | 'stale';
+  readonly status: string | null;
+  readonly statusType: StatusTypeName;
+  readonly observedAt: string;
+  readonly currentObservedAt?: string;
+}
+
+export interface BatchResult {
+  readonly counts: {
+    readonly created: number;
+    readonly changed: number;
+    readonly unchanged: number;
+    readonly stale: number;
+  };
+  readonly results: readonly UpdateResult[];
+}
+
+export interface Classification {
+  readonly statusType: StatusTypeName;
+  readonly status: string | null;
+  readonly plan: string | null;
+  readonly trial: boolean;
+  readonly nonCustomer: boolean;
+  readonly unknownReason: 'missing' | 'empty' | 'not-in-catalog' | 'not-a-string' | null;
+}
+
+export interface Eligibility {
+  readonly eligible: boolean;
+  readonly decidedBy: 'built-in' | 'rule';
+  readonly reason: string;
+  readonly rule?: string;
+  readonly reasons: readonly EligibilityReason[];
+}
+
+export interface StatusEvent {
+  readonly id: number;
+  readonly kind: 'change' | 'stale';
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly fromType: string | null;
+  readonly toType: string;
+  readonly source: string;
+  readonly observedAt: string;
+  readonly receivedAt: string;
+}
+
+export interface AccountView {
+  readonly id: string;
+  readonly name: string | null;
+  readonly status: string | null;
+  readonly attributes: Record<string, unknown>;
+  readonly statusObservedAt: string;
+  readonly lastObservedAt: string;
+  readonly source: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly classification: Classification;
+  readonly eligibility: Eligibility;
+  readonly history?: readonly StatusEvent[];
+}
+
+export interface AccountQuery {
+  readonly statusType?: StatusTypeName;
+  readonly status?: string;
+  readonly eligible?: boolean;
+  readonly cursor?: string;
+  readonly limit?: number;
+}
+
+export interface CatalogView {
+  readonly catalog: {
+    readonly statuses: readonly StatusDefinitionInput[];
+    readonly matching?: 'insensitive' | 'exact';
+    readonly uniquePlans?: boolean;
+  };
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+export interface RuleSetView {
+  readonly rules: readonly unknown[];
+  readonly version: number;
+  readonly updatedAt: string;
+  readonly warnings: readonly ValidationIssue[];
+}
+
+export interface RulesPreview {
+  readonly total: number;
+  readonly eligibleNow: number;
+  readonly eligibleWithProposed: number;
+  readonly entering: number;
+  readonly leaving: number;
+  readonly samples: {
+    readonly entering: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
+    readonly leaving: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
+  };
+  readonly warnings: readonly ValidationIssue[];
+}
+
+export interface UnknownReport {
+  readonly total: number;
+  readonly byReason: Readonly<Record<string, number>>;
+  readonly values: readonly {
+    value: string | null;
+    reason: string;
+    count: number;
+    sampleAccountIds: readonly string[];
+  }[];
+}
+
+export interface DayMetrics {
+  readonly day: string;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly byType: Readonly<Record<string, number>>;
+  readonly unknown: number;
+  readonly conversions: number;
+  readonly churn: number;
+  readonly reactivations: number;
+  readonly planChanges: number;
+}
+
+export interface HealthRunView {
+  readonly id: string;
+  readonly trigger: 'scheduled' | 'manual';
+  readonly day: string;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly catalogVersion: number;
+  readonly rulesVersion: number;
+  readonly summary: Record<string, unknown> | null;
+  readonly error: string | null;
+}
+
+export interface ApiKeyView {
+  readonly id: string;
+  readonly prefix: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+export type { CatalogInput };
