@@ -13,8 +13,8 @@ export interface Account {
   /** The raw value from the source. Anything may arrive here; classification never throws on it. */
   readonly status?: unknown;
   readonly attributes?: Readonly<Record<string, unknown>> | undefined;
-  /** When the source saw the current status (ISO 8601 string or Date). Feeds `daysInStatus`. */
-  readonly statusObservedAt?: string | Date | undefined;
+  /** When the source saw the current status (ISO 8601 string, Date, or epoch ms). Feeds `daysInStatus`. */
+  readonly statusObservedAt?: string | Date | number | undefined;
 }
 
 export interface KnownClassification {

@@ -148,8 +148,9 @@ export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Elig
 const DAY_MS = 86_400_000;
 
 /** Epoch ms of a statusObservedAt, NaN when absent or unreadable. */
-function observedMs(value: string | Date | undefined): number {
+function observedMs(value: string | Date | number | undefined): number {
   if (value === undefined) return Number.NaN;
+  if (typeof value === 'number') return value;
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }
 

@@ -29,6 +29,7 @@ export interface HealthRunExclusion {
   readonly eligibility: Eligibility;
 }
 
+const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 const newRunId = () => `hr_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -75,20 +76,36 @@ export async function runHealth(
   try {
     const tally = new HealthTally(catalog.catalog, rules.evaluator, { asOf: now });
     const decisions = new Map<Eligibility, number>();
-    const options_ = { asOf: now.getTime() };
+    const evaluateOptions = { asOf: now.getTime() };
     const pageSize = options.pageSize ?? 20_000;
-    let cursor = '';
-    for (;;) {
-      const page = await sql<{
+    // Attributes are read only when a rule looks at them; the observation time comes as epoch ms.
+    const attributes = rules.evaluator.usesFacts.has('attributes')
+      ? sql`attributes`
+      : sql`NULL::jsonb AS attributes`;
+    type Page = {
+      rows: {
         account_id: string;
         raw_status: string | null;
-        attributes: Record<string, unknown>;
-        status_observed_at: Date;
+        attributes: Record<string, unknown> | null;
+        observed: number;
+      }[];
+    };
+    const fetchPage = (after: string): Promise<Page> =>
+      sql<{
+        account_id: string;
+        raw_status: string | null;
+        attributes: Record<string, unknown> | null;
+        observed: number;
       }>`
-        SELECT account_id, raw_status, attributes, status_observed_at FROM accounts
-        WHERE tenant_id = ${tenantId} AND account_id > ${cursor} ORDER BY account_id LIMIT ${pageSize}
+        SELECT account_id, raw_status, ${attributes}, (extract(epoch FROM status_observed_at) * 1000)::float8 AS observed
+        FROM accounts WHERE tenant_id = ${tenantId} AND account_id > ${after} ORDER BY account_id LIMIT ${pageSize}
       `.execute(db);
-      if (page.rows.length === 0) break;
+    // The next page is read while this one is evaluated and its exclusions written.
+    let next: Promise<Page> | undefined = fetchPage('');
+    while (next) {
+      const page: Page = await next;
+      const last: string | undefined = page.rows.at(-1)?.account_id;
+      next = last !== undefined && page.rows.length === pageSize ? fetchPage(last) : undefined;
       const excludedIds: string[] = [];
       const excludedReasons: string[] = [];
       const excludedDecisions: number[] = [];
@@ -96,11 +113,11 @@ export async function runHealth(
         const account = {
           id: r.account_id,
           status: r.raw_status ?? undefined,
-          attributes: r.attributes,
-          statusObservedAt: r.status_observed_at,
+          attributes: r.attributes ?? EMPTY,
+          statusObservedAt: r.observed,
         };
         const c = classifyStatus(account.status, catalog.catalog);
-        const e = evaluate(c, account, rules.evaluator, options_);
+        const e = evaluate(c, account, rules.evaluator, evaluateOptions);
         tally.record(account, c, e);
         if (!e.eligible) {
           let d = decisions.get(e);
@@ -120,8 +137,6 @@ export async function runHealth(
           FROM unnest(${excludedIds}::text[], ${excludedReasons}::text[], ${excludedDecisions}::int[]) AS x(account_id, reason, decision)
         `.execute(db);
       }
-      cursor = page.rows[page.rows.length - 1]?.account_id as string;
-      if (page.rows.length < pageSize) break;
     }
     const summary: HealthRunSummary = { ...tally.summary(), decisions: [...decisions.keys()] };
     await db

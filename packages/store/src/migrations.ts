@@ -59,8 +59,6 @@ CREATE TABLE accounts (
   PRIMARY KEY (tenant_id, account_id)
 );
 CREATE INDEX accounts_by_type ON accounts (tenant_id, status_type, account_id);
-CREATE INDEX accounts_by_status ON accounts (tenant_id, status, account_id);
-CREATE INDEX accounts_by_raw_status ON accounts (tenant_id, raw_status);
 CREATE TABLE status_events (
   tenant_id text NOT NULL,
   event_id bigint GENERATED ALWAYS AS IDENTITY,
