@@ -62,6 +62,11 @@ export interface MapperDefinition<Schema extends z.ZodType> {
   /** zod schema of one source record; records that fail it are skipped as `invalid-input`. */
   readonly input: Schema;
   map(record: z.output<Schema>, ctx: MapContext): StatusUpdate | Skip;
+  /**
+   * Optional capability: when several records map to one account (a customer's several subscriptions), pick
+   * the one status it gets. Must not depend on the order of `updates`.
+   */
+  combine?(updates: readonly StatusUpdate[]): StatusUpdate;
 }
 
 /** A mapper as callers use it: `map` takes anything and never throws. */
@@ -70,6 +75,8 @@ export interface Mapper<Schema extends z.ZodType = z.ZodType> {
   readonly version: string | undefined;
   readonly input: Schema;
   map(record: unknown, ctx?: MapContext): MapResult;
+  /** Present when the mapper resolves several updates of one account into one (see `combineUpdates`). */
+  readonly combine?: (updates: readonly StatusUpdate[]) => StatusUpdate;
 }
 
 const isSkip = (v: StatusUpdate | Skip): v is Skip =>
@@ -86,10 +93,12 @@ export function defineMapper<Schema extends z.ZodType>(definition: MapperDefinit
     );
   }
   const source = `mapper:${definition.name}`;
+  const combine = definition.combine;
   return Object.freeze({
     name: definition.name,
     version: definition.version,
     input: definition.input,
+    ...(combine ? { combine: (updates: readonly StatusUpdate[]) => combine(updates) } : {}),
     map(record: unknown, ctx: MapContext = {}): MapResult {
       const parsed = definition.input.safeParse(record);
       if (!parsed.success)
@@ -125,4 +134,20 @@ export function defineMapper<Schema extends z.ZodType>(definition: MapperDefinit
       return { kind: 'update', update: checked.data };
     },
   });
+}
+
+/**
+ * One update per account: a mapper with `combine` resolves each account's updates into one; without it, the
+ * update observed last wins (ties: the later one in the input). Accounts keep their first-seen order.
+ */
+export function combineUpdates(mapper: Pick<Mapper, 'combine'>, updates: readonly StatusUpdate[]): StatusUpdate[] {
+  const byAccount = new Map<string, StatusUpdate[]>();
+  for (const u of updates) {
+    const list = byAccount.get(u.accountId);
+    if (list) list.push(u);
+    else byAccount.set(u.accountId, [u]);
+  }
+  const latest = (list: readonly StatusUpdate[]) =>
+    list.reduce((a, b) => ((b.observedAt ?? '') >= (a.observedAt ?? '') ? b : a));
+  return [...byAccount.values()].map((list) => (list.length === 1 ? (list[0] as StatusUpdate) : mapper.combine ? mapper.combine(list) : latest(list)));
 }

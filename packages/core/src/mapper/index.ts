@@ -2,6 +2,7 @@
 export type { Catalog, StatusDefinition, StatusType } from '../catalog.js';
 export type { ValidationIssue } from '../validation-issue.js';
 export {
+  combineUpdates,
   defineMapper,
   type MapContext,
   type Mapper,

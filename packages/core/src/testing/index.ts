@@ -114,6 +114,18 @@ export function describeMapperConformance(mapper: Mapper, cases: MapperConforman
       }
     });
 
+    it.runIf(mapper.combine !== undefined)('combines one account\'s updates the same way in any order', () => {
+      const combine = mapper.combine as NonNullable<Mapper['combine']>;
+      const updates = cases.valid
+        .map((c) => mapper.map(structuredClone(c.record), ctx))
+        .flatMap((r) => (r.kind === 'update' ? [{ ...r.update, accountId: 'same-account' }] : []));
+      if (updates.length < 2) return;
+      const forward = combine(updates);
+      expect(combine([...updates].reverse())).toEqual(forward);
+      expect(statusUpdateSchema.safeParse(forward).success).toBe(true);
+      expect(updates).toContainEqual(forward);
+    });
+
     it('works without a context', () => {
       const first = cases.valid[0];
       if (first) expect(() => mapper.map(structuredClone(first.record))).not.toThrow();
