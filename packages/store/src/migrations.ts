@@ -80,7 +80,7 @@ CREATE TABLE idempotency_keys (
   idempotency_key text NOT NULL,
   request_hash text NOT NULL,
   status_code integer NOT NULL,
-  response jsonb NOT NULL,
+  response json NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, idempotency_key)
 );
