@@ -77,3 +77,23 @@ describe('defineMapper', () => {
     );
   });
 });
+
+describe('combineByRank', () => {
+  it('picks the highest rank, then the latest observation, whatever the order', async () => {
+    const { combineByRank, combineUpdates } = await import('./define-mapper.js');
+    const rank = (u: { status: string }) => ({ Enterprise: 3, Pro: 2, Trial: 1 })[u.status] ?? 0;
+    const combine = combineByRank(rank);
+    const a = { accountId: 'c', status: 'Pro', observedAt: '2026-01-02T00:00:00.000Z' };
+    const b = { accountId: 'c', status: 'Enterprise', observedAt: '2026-01-01T00:00:00.000Z' };
+    const c = { accountId: 'c', status: 'Pro', observedAt: '2026-01-03T00:00:00.000Z' };
+    expect(combine([a, b, c])).toBe(b);
+    expect(combine([c, b, a])).toBe(b);
+    expect(combine([a, c])).toBe(c);
+    expect(combine([c, a])).toBe(c);
+    expect(combineUpdates({ combine }, [a, { accountId: 'd', status: 'Trial' }, b])).toEqual([
+      b,
+      { accountId: 'd', status: 'Trial' },
+    ]);
+    expect(combineUpdates({}, [c, a])).toEqual([c]);
+  });
+});

@@ -140,7 +140,10 @@ export function defineMapper<Schema extends z.ZodType>(definition: MapperDefinit
  * One update per account: a mapper with `combine` resolves each account's updates into one; without it, the
  * update observed last wins (ties: the later one in the input). Accounts keep their first-seen order.
  */
-export function combineUpdates(mapper: Pick<Mapper, 'combine'>, updates: readonly StatusUpdate[]): StatusUpdate[] {
+export function combineUpdates(
+  mapper: Pick<Mapper, 'combine'>,
+  updates: readonly StatusUpdate[],
+): StatusUpdate[] {
   const byAccount = new Map<string, StatusUpdate[]>();
   for (const u of updates) {
     const list = byAccount.get(u.accountId);
@@ -149,5 +152,36 @@ export function combineUpdates(mapper: Pick<Mapper, 'combine'>, updates: readonl
   }
   const latest = (list: readonly StatusUpdate[]) =>
     list.reduce((a, b) => ((b.observedAt ?? '') >= (a.observedAt ?? '') ? b : a));
-  return [...byAccount.values()].map((list) => (list.length === 1 ? (list[0] as StatusUpdate) : mapper.combine ? mapper.combine(list) : latest(list)));
+  return [...byAccount.values()].map((list) =>
+    list.length === 1 ? (list[0] as StatusUpdate) : mapper.combine ? mapper.combine(list) : latest(list),
+  );
+}
+
+/**
+ * A `combine` for mappers whose statuses have an order (paying beats trial beats cancelled; a higher plan
+ * beats a lower one): the highest rank wins, then the latest observation, then the smaller status value, so
+ * the answer never depends on the order of the updates.
+ */
+export function combineByRank(
+  rank: (update: StatusUpdate) => number,
+): (updates: readonly StatusUpdate[]) => StatusUpdate {
+  return (updates) => {
+    let best: StatusUpdate | undefined;
+    let bestRank = Number.NEGATIVE_INFINITY;
+    for (const u of updates) {
+      const r = rank(u);
+      const better =
+        best === undefined ||
+        r > bestRank ||
+        (r === bestRank &&
+          ((u.observedAt ?? '') > (best.observedAt ?? '') ||
+            ((u.observedAt ?? '') === (best.observedAt ?? '') && JSON.stringify(u) < JSON.stringify(best))));
+      if (better) {
+        best = u;
+        bestRank = r;
+      }
+    }
+    if (!best) throw new RangeError('combine needs at least one update');
+    return best;
+  };
 }

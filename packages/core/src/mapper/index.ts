@@ -2,6 +2,7 @@
 export type { Catalog, StatusDefinition, StatusType } from '../catalog.js';
 export type { ValidationIssue } from '../validation-issue.js';
 export {
+  combineByRank,
   combineUpdates,
   defineMapper,
   type MapContext,

@@ -114,7 +114,7 @@ export function describeMapperConformance(mapper: Mapper, cases: MapperConforman
       }
     });
 
-    it.runIf(mapper.combine !== undefined)('combines one account\'s updates the same way in any order', () => {
+    it.runIf(mapper.combine !== undefined)("combines one account's updates the same way in any order", () => {
       const combine = mapper.combine as NonNullable<Mapper['combine']>;
       const updates = cases.valid
         .map((c) => mapper.map(structuredClone(c.record), ctx))

@@ -1,0 +1,219 @@
+import { combineByRank, defineMapper, type Mapper, type StatusUpdate, skip } from '@statuskit/core/mapper';
+import { z } from 'zod';
+
+export interface ChargebeePlan {
+  /** The statuskit status of this plan (a paying status of the catalog). */
+  readonly status: string;
+  /** Product Catalog 2.0 item price ids (`pro-USD-monthly`). */
+  readonly itemPriceIds?: readonly string[];
+  /** Product Catalog 2.0 item ids: an item price id without its currency and period suffix is not enough, list them here. */
+  readonly itemIds?: readonly string[];
+  /** Product Catalog 1.0 plan ids. */
+  readonly planIds?: readonly string[];
+}
+
+export type InBetween = 'paying' | 'trial' | 'cancelled' | 'skip';
+
+export interface ChargebeeMapperConfig {
+  /** Plans from the highest to the lowest: a subscription takes the first plan it matches. */
+  readonly plans: readonly ChargebeePlan[];
+  readonly trialStatus?: string;
+  readonly cancelledStatus?: string;
+  /**
+   * `non_renewing` (cancels at term end). Default `paying-until-term-end`: paying while the observation is
+   * before `current_term_end`, cancelled after.
+   */
+  readonly nonRenewing?: 'paying-until-term-end' | InBetween;
+  /** `paused`. Default `cancelled`. */
+  readonly paused?: InBetween;
+  /** `future` (starts later). Default `skip`: not yet a customer. */
+  readonly future?: InBetween;
+  /** Where the account id comes from: `customer_id` (default) or a `cf_` custom field / meta_data key. */
+  readonly accountId?: 'customer_id' | { readonly field: string };
+}
+
+const inBetween = z.enum(['paying', 'trial', 'cancelled', 'skip']);
+export const chargebeeMapperConfigSchema = z
+  .object({
+    plans: z
+      .array(
+        z
+          .object({
+            status: z.string().min(1),
+            itemPriceIds: z.array(z.string()).optional(),
+            itemIds: z.array(z.string()).optional(),
+            planIds: z.array(z.string()).optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    trialStatus: z.string().min(1).optional(),
+    cancelledStatus: z.string().min(1).optional(),
+    nonRenewing: z.union([z.literal('paying-until-term-end'), inBetween]).optional(),
+    paused: inBetween.optional(),
+    future: inBetween.optional(),
+    accountId: z
+      .union([z.literal('customer_id'), z.object({ field: z.string().min(1) }).strict()])
+      .optional(),
+  })
+  .strict();
+
+const ts = z.number().int().nonnegative();
+const subscriptionSchema = z
+  .object({
+    id: z.string().min(1),
+    customer_id: z.string().min(1),
+    status: z.string(),
+    object: z.literal('subscription').optional(),
+    plan_id: z.string().nullable().optional(),
+    subscription_items: z
+      .array(z.object({ item_price_id: z.string(), item_type: z.string().optional() }).passthrough())
+      .optional(),
+    created_at: ts.optional(),
+    started_at: ts.nullable().optional(),
+    activated_at: ts.nullable().optional(),
+    cancelled_at: ts.nullable().optional(),
+    updated_at: ts.optional(),
+    resource_version: z.number().optional(),
+    current_term_end: ts.nullable().optional(),
+    meta_data: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .passthrough();
+
+const eventSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('event').optional(),
+    event_type: z.string(),
+    occurred_at: ts,
+    content: z.object({ subscription: subscriptionSchema }).passthrough(),
+  })
+  .passthrough();
+
+/** A list-API entry: `{ subscription: {...}, customer: {...} }`. */
+const entrySchema = z.object({ subscription: subscriptionSchema }).passthrough();
+
+/** A Chargebee subscription, a list entry wrapping one, or a webhook event whose content has one. */
+export const chargebeeInputSchema = z.union([eventSchema, entrySchema, subscriptionSchema]);
+export type ChargebeeSubscription = z.output<typeof subscriptionSchema>;
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+export interface ChargebeeMapper extends Mapper<typeof chargebeeInputSchema> {
+  planOf(subscription: ChargebeeSubscription): ChargebeePlan | undefined;
+}
+
+/**
+ * Chargebee subscriptions to statuses. `observedAt` is the event's `occurred_at`, or the subscription's
+ * `updated_at` (else `resource_version`): never the clock.
+ */
+export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper {
+  const checked = chargebeeMapperConfigSchema.safeParse(config);
+  if (!checked.success) {
+    throw new TypeError(
+      `invalid Chargebee mapper config: ${checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const trial = config.trialStatus ?? 'Trial';
+  const cancelled = config.cancelledStatus ?? 'Cancelled';
+  const planOf = (sub: ChargebeeSubscription) => {
+    const prices = (sub.subscription_items ?? [])
+      .filter((i) => (i.item_type ?? 'plan') === 'plan')
+      .map((i) => i.item_price_id);
+    return config.plans.find(
+      (plan) =>
+        prices.some(
+          (p) =>
+            plan.itemPriceIds?.includes(p) ||
+            plan.itemIds?.some((item) => p === item || p.startsWith(`${item}-`)),
+        ) ||
+        (sub.plan_id != null && plan.planIds?.includes(sub.plan_id)),
+    );
+  };
+  const rankOf = new Map<string, number>();
+  config.plans.forEach((p, i) => {
+    if (!rankOf.has(p.status)) rankOf.set(p.status, 1000 - i);
+  });
+  rankOf.set(trial, Math.max(rankOf.get(trial) ?? 0, 2));
+  rankOf.set(cancelled, Math.max(rankOf.get(cancelled) ?? 0, 1));
+
+  const mapper = defineMapper({
+    name: 'chargebee',
+    input: chargebeeInputSchema,
+    map(input) {
+      const event = 'event_type' in input ? (input as z.output<typeof eventSchema>) : undefined;
+      const sub: ChargebeeSubscription = event
+        ? event.content.subscription
+        : 'subscription' in input && typeof input.subscription === 'object'
+          ? (input as z.output<typeof entrySchema>).subscription
+          : (input as ChargebeeSubscription);
+      const field =
+        config.accountId && config.accountId !== 'customer_id' ? config.accountId.field : undefined;
+      const fromField = field ? (sub[field] ?? sub.meta_data?.[field]) : undefined;
+      const accountId = field
+        ? typeof fromField === 'string' || typeof fromField === 'number'
+          ? String(fromField)
+          : ''
+        : sub.customer_id;
+      if (!accountId) return skip('missing-account-id', `subscription ${sub.id} has no ${field}`);
+      const seconds =
+        event?.occurred_at ??
+        sub.updated_at ??
+        (sub.resource_version !== undefined ? Math.floor(sub.resource_version / 1000) : undefined) ??
+        Math.max(
+          0,
+          ...[sub.created_at, sub.started_at, sub.activated_at, sub.cancelled_at].filter(
+            (t): t is number => typeof t === 'number',
+          ),
+        );
+      const observedAt = iso(seconds);
+      const plan = planOf(sub);
+      const attributes = {
+        chargebeeSubscription: sub.id,
+        chargebeeStatus: sub.status,
+        itemPrices: (sub.subscription_items ?? []).map((i) => i.item_price_id),
+      };
+      const update = (status: string): StatusUpdate => ({ accountId, status, observedAt, attributes });
+      const paying = () =>
+        plan
+          ? update(plan.status)
+          : skip(
+              'unmapped-price',
+              `no plan for ${[...attributes.itemPrices, sub.plan_id].filter(Boolean).join(', ')}`,
+              accountId,
+            );
+      const resolve = (choice: InBetween, why: string) =>
+        choice === 'paying'
+          ? paying()
+          : choice === 'trial'
+            ? update(trial)
+            : choice === 'cancelled'
+              ? update(cancelled)
+              : skip(why, sub.id, accountId);
+      switch (sub.status) {
+        case 'in_trial':
+          return update(trial);
+        case 'active':
+          return paying();
+        case 'non_renewing': {
+          const choice = config.nonRenewing ?? 'paying-until-term-end';
+          if (choice !== 'paying-until-term-end') return resolve(choice, 'non-renewing');
+          const termEnd = sub.current_term_end;
+          return termEnd != null && seconds >= termEnd ? update(cancelled) : paying();
+        }
+        case 'paused':
+          return resolve(config.paused ?? 'cancelled', 'paused');
+        case 'future':
+          return resolve(config.future ?? 'skip', 'future');
+        case 'cancelled':
+          return update(cancelled);
+        case 'transferred':
+          return skip('transferred', `subscription ${sub.id} moved to another customer`, accountId);
+        default:
+          return skip('unknown-chargebee-status', sub.status, accountId);
+      }
+    },
+    combine: combineByRank((u) => rankOf.get(u.status) ?? 0),
+  });
+  return Object.freeze({ ...mapper, planOf });
+}

@@ -1,0 +1,10 @@
+export {
+  type InBetween,
+  type StripeMapper,
+  type StripeMapperConfig,
+  type StripePlan,
+  type StripeSubscription,
+  stripeInputSchema,
+  stripeMapper,
+  stripeMapperConfigSchema,
+} from './stripe-mapper.js';

@@ -1,0 +1,236 @@
+import { combineByRank, defineMapper, type Mapper, type StatusUpdate, skip } from '@statuskit/core/mapper';
+import { z } from 'zod';
+
+/** What an in-between Stripe status becomes. `paying`: the plan's paying status. */
+export type InBetween = 'paying' | 'trial' | 'cancelled' | 'skip';
+
+export interface StripePlan {
+  /** The statuskit status of this plan (a paying status of the catalog). */
+  readonly status: string;
+  readonly prices?: readonly string[];
+  readonly lookupKeys?: readonly string[];
+  readonly products?: readonly string[];
+}
+
+export interface StripeMapperConfig {
+  /** Plans from the highest to the lowest: a subscription takes the first plan any of its items matches. */
+  readonly plans: readonly StripePlan[];
+  /** Status for `trialing` (default `Trial`). */
+  readonly trialStatus?: string;
+  /** Status for `canceled`, `incomplete_expired` (default `Cancelled`). */
+  readonly cancelledStatus?: string;
+  /** Status for test-mode objects (`livemode: false`), or `skip` (default `Internal-use`). */
+  readonly testModeStatus?: string;
+  /** `past_due`: payment failed, retries running. Default `paying`. */
+  readonly pastDue?: InBetween;
+  /** `unpaid`: retries exhausted, invoices left open. Default `cancelled`. */
+  readonly unpaid?: InBetween;
+  /** `paused`: trial ended without a payment method. Default `cancelled`. */
+  readonly paused?: InBetween;
+  /** `incomplete`: first payment not made yet. Default `skip` (not yet a customer). */
+  readonly incomplete?: InBetween;
+  /** `active` with `pause_collection` set (invoicing paused). Default `paying`. */
+  readonly pauseCollection?: InBetween;
+  /** Where the account id comes from: the Stripe customer (default) or a subscription metadata key. */
+  readonly accountId?: 'customer' | { readonly metadata: string };
+}
+
+const inBetween = z.enum(['paying', 'trial', 'cancelled', 'skip']);
+export const stripeMapperConfigSchema = z
+  .object({
+    plans: z
+      .array(
+        z
+          .object({
+            status: z.string().min(1),
+            prices: z.array(z.string()).optional(),
+            lookupKeys: z.array(z.string()).optional(),
+            products: z.array(z.string()).optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    trialStatus: z.string().min(1).optional(),
+    cancelledStatus: z.string().min(1).optional(),
+    testModeStatus: z.string().min(1).optional(),
+    pastDue: inBetween.optional(),
+    unpaid: inBetween.optional(),
+    paused: inBetween.optional(),
+    incomplete: inBetween.optional(),
+    pauseCollection: inBetween.optional(),
+    accountId: z
+      .union([z.literal('customer'), z.object({ metadata: z.string().min(1) }).strict()])
+      .optional(),
+  })
+  .strict();
+
+const idOrObject = z.union([z.string(), z.object({ id: z.string() }).passthrough()]);
+const ts = z.number().int().nonnegative();
+const subscriptionSchema = z
+  .object({
+    id: z.string().min(1),
+    object: z.literal('subscription'),
+    status: z.string(),
+    customer: idOrObject,
+    livemode: z.boolean(),
+    created: ts,
+    start_date: ts.optional(),
+    current_period_start: ts.nullable().optional(),
+    canceled_at: ts.nullable().optional(),
+    ended_at: ts.nullable().optional(),
+    trial_start: ts.nullable().optional(),
+    trial_end: ts.nullable().optional(),
+    cancel_at_period_end: z.boolean().optional(),
+    pause_collection: z
+      .object({ behavior: z.string(), resumes_at: ts.nullable().optional() })
+      .passthrough()
+      .nullable()
+      .optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+    items: z
+      .object({
+        data: z.array(
+          z
+            .object({
+              created: ts.optional(),
+              current_period_start: ts.nullable().optional(),
+              price: z
+                .object({ id: z.string(), lookup_key: z.string().nullable().optional(), product: idOrObject })
+                .passthrough(),
+            })
+            .passthrough(),
+        ),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+
+const eventSchema = z
+  .object({
+    object: z.literal('event'),
+    id: z.string(),
+    type: z.string(),
+    created: ts,
+    data: z.object({ object: subscriptionSchema }).passthrough(),
+  })
+  .passthrough();
+
+/** A Stripe Subscription, or a webhook Event whose `data.object` is one (`customer.subscription.*`). */
+export const stripeInputSchema = z.union([eventSchema, subscriptionSchema]);
+export type StripeSubscription = z.output<typeof subscriptionSchema>;
+
+const id = (v: string | { id: string }) => (typeof v === 'string' ? v : v.id);
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+export interface StripeMapper extends Mapper<typeof stripeInputSchema> {
+  /** The plan a subscription's items match, highest first, or undefined. */
+  planOf(subscription: StripeSubscription): StripePlan | undefined;
+}
+
+/**
+ * Stripe subscriptions to statuses. `observedAt` is the event's `created`, or for a bare object the latest
+ * of its own timestamps: never the clock, so replays and out-of-order webhooks cannot move an account back.
+ */
+export function stripeMapper(config: StripeMapperConfig): StripeMapper {
+  const checked = stripeMapperConfigSchema.safeParse(config);
+  if (!checked.success) {
+    throw new TypeError(
+      `invalid Stripe mapper config: ${checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const trial = config.trialStatus ?? 'Trial';
+  const cancelled = config.cancelledStatus ?? 'Cancelled';
+  const testMode = config.testModeStatus ?? 'Internal-use';
+  const planOf = (sub: StripeSubscription) =>
+    config.plans.find((plan) =>
+      sub.items.data.some(
+        ({ price }) =>
+          plan.prices?.includes(price.id) ||
+          (price.lookup_key != null && plan.lookupKeys?.includes(price.lookup_key)) ||
+          plan.products?.includes(id(price.product)),
+      ),
+    );
+  const rankOf = new Map<string, number>();
+  config.plans.forEach((p, i) => {
+    if (!rankOf.has(p.status)) rankOf.set(p.status, 1000 - i);
+  });
+  rankOf.set(trial, Math.max(rankOf.get(trial) ?? 0, 2));
+  rankOf.set(cancelled, Math.max(rankOf.get(cancelled) ?? 0, 1));
+
+  const mapper = defineMapper({
+    name: 'stripe',
+    input: stripeInputSchema,
+    map(input) {
+      const event = input.object === 'event' ? input : undefined;
+      const sub = event ? event.data.object : (input as StripeSubscription);
+      const accountId =
+        config.accountId && config.accountId !== 'customer'
+          ? sub.metadata?.[config.accountId.metadata]
+          : id(sub.customer);
+      if (!accountId)
+        return skip(
+          'missing-account-id',
+          `subscription ${sub.id} has no metadata.${(config.accountId as { metadata: string }).metadata}`,
+        );
+      const stamps = [
+        sub.created,
+        sub.start_date,
+        sub.current_period_start,
+        sub.canceled_at,
+        sub.ended_at,
+        sub.trial_start,
+        ...sub.items.data.flatMap((i) => [i.created, i.current_period_start]),
+      ];
+      const observedAt = iso(
+        event ? event.created : Math.max(...stamps.filter((t): t is number => typeof t === 'number')),
+      );
+      const attributes = {
+        stripeSubscription: sub.id,
+        stripeStatus: sub.status,
+        cancelAtPeriodEnd: sub.cancel_at_period_end ?? false,
+        prices: sub.items.data.map((i) => i.price.id),
+      };
+      const update = (status: string): StatusUpdate => ({ accountId, status, observedAt, attributes });
+      if (!sub.livemode)
+        return config.testModeStatus === 'skip' ? skip('test-mode', sub.id, accountId) : update(testMode);
+      const paying = () => {
+        const plan = planOf(sub);
+        return plan
+          ? update(plan.status)
+          : skip('unmapped-price', `no plan for prices ${attributes.prices.join(', ')}`, accountId);
+      };
+      const resolve = (choice: InBetween, why: string) =>
+        choice === 'paying'
+          ? paying()
+          : choice === 'trial'
+            ? update(trial)
+            : choice === 'cancelled'
+              ? update(cancelled)
+              : skip(why, sub.id, accountId);
+      switch (sub.status) {
+        case 'trialing':
+          return update(trial);
+        case 'active':
+          return sub.pause_collection
+            ? resolve(config.pauseCollection ?? 'paying', 'collection-paused')
+            : paying();
+        case 'past_due':
+          return resolve(config.pastDue ?? 'paying', 'past-due');
+        case 'unpaid':
+          return resolve(config.unpaid ?? 'cancelled', 'unpaid');
+        case 'paused':
+          return resolve(config.paused ?? 'cancelled', 'paused');
+        case 'incomplete':
+          return resolve(config.incomplete ?? 'skip', 'incomplete');
+        case 'canceled':
+        case 'incomplete_expired':
+          return update(cancelled);
+        default:
+          return skip('unknown-stripe-status', sub.status, accountId);
+      }
+    },
+    // A customer with several subscriptions: paying beats trial beats cancelled; the higher plan wins.
+    combine: combineByRank((u) => rankOf.get(u.status) ?? 0),
+  });
+  return Object.freeze({ ...mapper, planOf });
+}
