@@ -135,21 +135,23 @@ async function postgres() {
     const raw = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}_raw` });
     await raw.connect();
     const rawAnalyze = () => raw.query('ANALYZE accounts; ANALYZE status_events');
-    const copyMs = (await rawCopy(raw, passes[0])) + (await rawAnalyze(), await rawCopy(raw, passes[1]));
+    const copyFirst = await rawCopy(raw, passes[0]);
+    await rawAnalyze();
+    const copyMs = copyFirst + (await rawCopy(raw, passes[1]));
     await raw.query('TRUNCATE accounts, status_events');
     await rawAnalyze();
-    const unnestMs =
-      (await rawUnnest((q, p) => raw.query(q, p), passes[0])) +
-      (await rawAnalyze(), await rawUnnest((q, p) => raw.query(q, p), passes[1]));
+    const unnestFirst = await rawUnnest((q, p) => raw.query(q, p), passes[0]);
+    await rawAnalyze();
+    const unnestMs = unnestFirst + (await rawUnnest((q, p) => raw.query(q, p), passes[1]));
     await raw.end();
 
     const store = await openStore({ databaseUrl: DATABASE_URL, schema, poolSize: 4 });
     const server = await startServer({ store, port: 0, scheduler: false });
     await store.createTenant({ id: 'bench', name: 'bench' });
     const key = (await store.createApiKey('bench')).key;
-    const apiMs =
-      (await viaApi(server.url, key, passes[0], 0)) +
-      (await analyze(store), await viaApi(server.url, key, passes[1], 1));
+    const apiFirst = await viaApi(server.url, key, passes[0], 0);
+    await analyze(store);
+    const apiMs = apiFirst + (await viaApi(server.url, key, passes[1], 1));
     await server.close();
     await store.close();
     const best = Math.max(rate(copyMs), rate(unnestMs));
