@@ -218,7 +218,9 @@ describe('statuskit CLI', () => {
       ].join('\n'),
     );
     const config = file('stripe.json', JSON.stringify({ plans: [{ status: 'Pro', lookupKeys: ['pro'] }] }));
-    const r = cli(['map', '--mapper', 'stripe', '--config', config, input]);
+    const r = cli(['map', '--mapper', 'stripe', '--config', config], {
+      input: readFileSync(join(dir, input), 'utf8'),
+    });
     expect(r.code).toBe(0);
     expect(
       r.stdout

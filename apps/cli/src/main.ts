@@ -130,17 +130,26 @@ classifyOptions(
 
 inputOptions(
   program
-    .command('map <input>')
-    .description('apply a mapper to source records; writes status updates as NDJSON, reports skips by reason')
+    .command('map [input]')
+    .description(
+      'apply a mapper to source records (a file, or stdin as NDJSON); writes status updates as NDJSON, reports skips by reason',
+    )
     .requiredOption('-m, --mapper <name|module>', 'field, stripe, chargebee, or a module exporting a mapper')
     .option('-c, --config <file>', "the mapper's config (JSON)")
     .option('-o, --output <file>', 'output file (default: stdout)')
     .option('--no-combine', "keep every update when a mapper would combine one account's records")
     .addHelpText(
       'after',
-      '\nExamples:\n  statuskit map --mapper stripe --config stripe.json subscriptions.ndjson > updates.ndjson\n  statuskit map --mapper ./my-mapper.js export.csv',
+      '\nExamples:\n  statuskit map --mapper stripe --config stripe.json < subscriptions.ndjson > updates.ndjson\n  statuskit map --mapper ./my-mapper.js export.csv',
     ),
-).action(run((input: string, o: never) => mapCommand(input, o)));
+).action(
+  run((input: string | undefined, o: { format?: string }) =>
+    mapCommand(input ?? '-', {
+      ...o,
+      format: o.format ?? (input === undefined || input === '-' ? 'ndjson' : undefined),
+    } as never),
+  ),
+);
 
 inputOptions(
   program

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type StatuskitClient } from '@statuskit/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from './check.js';
-import { type ConnectorConfig, connectorConfigSchema } from './config.js';
+import { type ConnectorConfig, connectorConfigSchema, loadConnectorConfig } from './config.js';
 import { SalesforceClient } from './salesforce-client.js';
 import { toId18 } from './salesforce-id.js';
 import { sync } from './sync.js';
@@ -200,7 +200,17 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     expect(failures).toHaveLength(3);
     const last = await sync(cfg(), client(0), statuskit);
     expect(last.read).toBeLessThan(3000);
-    await expectInSync([3000, 3001, 4500, 5998, 5999]);
+    // Every account in statuskit matches Salesforce.
+    const inStatuskit = new Map<string, string | null>();
+    for await (const a of statuskit.accounts({ limit: 1000 })) inStatuskit.set(a.id, a.status);
+    let mapped = 0;
+    for (const r of sf.records) {
+      const want = r.Customer_Status__c ? MAPPED[r.Customer_Status__c] : undefined;
+      if (want === undefined) continue;
+      mapped++;
+      expect(inStatuskit.get(toId18(r.Id)), r.Id).toBe(want);
+    }
+    expect(mapped).toBeGreaterThan(6000);
     for (const i of [3000, 3001, 4500, 5998, 5999]) {
       const changes = (
         (await statuskit.getAccount(toId18((sf.records[i] as SfRecord).Id)))?.history ?? []
@@ -248,6 +258,73 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     });
     expect(summary).toMatchObject({ bulk: true, read: 10_000 });
     expect(lines.length).toBe(summary.pushed);
+  });
+
+  it('reports deleted records and sets them to the configured status', async () => {
+    const gone = sf.records[6000] as SfRecord;
+    gone.IsDeleted = true;
+    gone.SystemModstamp = new Date(Date.parse('2026-11-20T00:00:00Z')).toISOString();
+    const summary = await sync(cfg({ deletedStatus: 'Cancelled' }), client(), statuskit);
+    expect(summary.deleted).toBe(1);
+    expect((await statuskit.getAccount(toId18(gone.Id)))?.status).toBe('Cancelled');
+  });
+
+  it('logs in with the refresh-token and password flows too', async () => {
+    const base = cfg().salesforce;
+    const refresh = new SalesforceClient(
+      cfg({
+        salesforce: {
+          ...base,
+          auth: { flow: 'refresh-token', clientIdEnv: 'SF_CLIENT_ID', refreshTokenEnv: 'SF_REFRESH' },
+        },
+      }),
+      { env: { ...env, SF_REFRESH: 'r-1' } },
+    );
+    await expect(refresh.describe('Account')).resolves.toBeDefined();
+    const password = new SalesforceClient(
+      cfg({
+        salesforce: {
+          ...base,
+          auth: {
+            flow: 'password',
+            clientIdEnv: 'SF_CLIENT_ID',
+            clientSecretEnv: 'SF_CLIENT_SECRET',
+            usernameEnv: 'SF_USER',
+            passwordEnv: 'SF_PASS',
+          },
+        },
+      }),
+      { env: { ...env, SF_USER: 'u@acme.test', SF_PASS: 'pw+token' } },
+    );
+    await expect(password.describe('Account')).resolves.toBeDefined();
+    const missing = new SalesforceClient(cfg(), { env: {} });
+    await expect(missing.describe('Account')).rejects.toThrow(/SF_CLIENT_ID is not set/);
+  });
+
+  it('rejects a broken config file with the path of each problem', () => {
+    const file = join(dataDir, 'broken.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ salesforce: { loginUrl: 'not a url', auth: { flow: 'magic' } }, values: {} }),
+    );
+    expect(() => loadConnectorConfig(file)).toThrow(/salesforce\.loginUrl[\s\S]*statusField/);
+  });
+
+  it('runs as a command: check --strict exits 1 and lists what is not mapped', async () => {
+    const file = join(dataDir, 'check.json');
+    writeFileSync(file, JSON.stringify(cfg()));
+    const child = spawn(
+      process.execPath,
+      [connectorMain, 'check', '--config', file, '--url', url, '--key', key, '--strict'],
+      { env: { ...process.env, ...env } },
+    );
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    expect(await new Promise((r) => child.once('exit', r))).toBe(1);
+    expect(out).toContain('2 picklist values have no mapping: Partner, Legacy');
+    expect(out).toContain('"Paying - Gold" (label "Gold customer") -> Enterprise');
   });
 
   it('runs as a command: sync --watch keeps syncing until stopped', async () => {
