@@ -1,4 +1,11 @@
-import { combineByRank, defineMapper, type Mapper, type StatusUpdate, skip } from '@statuskit/core/mapper';
+import {
+  combineByPlan,
+  defineMapper,
+  type Mapper,
+  parseMapperConfig,
+  type StatusUpdate,
+  skip,
+} from '@statuskit/core/mapper';
 import { z } from 'zod';
 
 export interface ChargebeePlan {
@@ -108,12 +115,7 @@ export interface ChargebeeMapper extends Mapper<typeof chargebeeInputSchema> {
  * `updated_at` (else `resource_version`): never the clock.
  */
 export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper {
-  const checked = chargebeeMapperConfigSchema.safeParse(config);
-  if (!checked.success) {
-    throw new TypeError(
-      `invalid Chargebee mapper config: ${checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  }
+  parseMapperConfig(chargebeeMapperConfigSchema, config, 'Chargebee');
   const trial = config.trialStatus ?? 'Trial';
   const cancelled = config.cancelledStatus ?? 'Cancelled';
   const planOf = (sub: ChargebeeSubscription) => {
@@ -130,12 +132,6 @@ export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper 
         (sub.plan_id != null && plan.planIds?.includes(sub.plan_id)),
     );
   };
-  const rankOf = new Map<string, number>();
-  config.plans.forEach((p, i) => {
-    if (!rankOf.has(p.status)) rankOf.set(p.status, 1000 - i);
-  });
-  rankOf.set(trial, Math.max(rankOf.get(trial) ?? 0, 2));
-  rankOf.set(cancelled, Math.max(rankOf.get(cancelled) ?? 0, 1));
 
   const mapper = defineMapper({
     name: 'chargebee',
@@ -213,7 +209,10 @@ export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper 
           return skip('unknown-chargebee-status', sub.status, accountId);
       }
     },
-    combine: combineByRank((u) => rankOf.get(u.status) ?? 0),
+    combine: combineByPlan(
+      config.plans.map((p) => p.status),
+      { trial, cancelled },
+    ),
   });
   return Object.freeze({ ...mapper, planOf });
 }

@@ -1,4 +1,11 @@
-import { type Catalog, defineMapper, type Mapper, type StatusUpdate, skip } from '@statuskit/core/mapper';
+import {
+  type Catalog,
+  defineMapper,
+  type Mapper,
+  parseMapperConfig,
+  type StatusUpdate,
+  skip,
+} from '@statuskit/core/mapper';
 import { z } from 'zod';
 
 export interface FieldMapperConfig {
@@ -77,12 +84,7 @@ export interface FieldMapper extends Mapper {
 
 /** A value table on one field of any record: the reference mapper, and the one the connector and CLI use. */
 export function fieldMapper(config: FieldMapperConfig): FieldMapper {
-  const parsed = fieldMapperConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    throw new TypeError(
-      `invalid field mapper config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  }
+  parseMapperConfig(fieldMapperConfigSchema, config, 'field');
   const insensitive = config.caseInsensitive === true;
   const table = new Map<string, string>();
   for (const [from, to] of Object.entries(config.values)) {

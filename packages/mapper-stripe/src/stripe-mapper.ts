@@ -1,4 +1,11 @@
-import { combineByRank, defineMapper, type Mapper, type StatusUpdate, skip } from '@statuskit/core/mapper';
+import {
+  combineByPlan,
+  defineMapper,
+  type Mapper,
+  parseMapperConfig,
+  type StatusUpdate,
+  skip,
+} from '@statuskit/core/mapper';
 import { z } from 'zod';
 
 /** What an in-between Stripe status becomes. `paying`: the plan's paying status. */
@@ -132,12 +139,7 @@ export interface StripeMapper extends Mapper<typeof stripeInputSchema> {
  * of its own timestamps: never the clock, so replays and out-of-order webhooks cannot move an account back.
  */
 export function stripeMapper(config: StripeMapperConfig): StripeMapper {
-  const checked = stripeMapperConfigSchema.safeParse(config);
-  if (!checked.success) {
-    throw new TypeError(
-      `invalid Stripe mapper config: ${checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  }
+  parseMapperConfig(stripeMapperConfigSchema, config, 'Stripe');
   const trial = config.trialStatus ?? 'Trial';
   const cancelled = config.cancelledStatus ?? 'Cancelled';
   const testMode = config.testModeStatus ?? 'Internal-use';
@@ -150,12 +152,6 @@ export function stripeMapper(config: StripeMapperConfig): StripeMapper {
           plan.products?.includes(id(price.product)),
       ),
     );
-  const rankOf = new Map<string, number>();
-  config.plans.forEach((p, i) => {
-    if (!rankOf.has(p.status)) rankOf.set(p.status, 1000 - i);
-  });
-  rankOf.set(trial, Math.max(rankOf.get(trial) ?? 0, 2));
-  rankOf.set(cancelled, Math.max(rankOf.get(cancelled) ?? 0, 1));
 
   const mapper = defineMapper({
     name: 'stripe',
@@ -230,7 +226,10 @@ export function stripeMapper(config: StripeMapperConfig): StripeMapper {
       }
     },
     // A customer with several subscriptions: paying beats trial beats cancelled; the higher plan wins.
-    combine: combineByRank((u) => rankOf.get(u.status) ?? 0),
+    combine: combineByPlan(
+      config.plans.map((p) => p.status),
+      { trial, cancelled },
+    ),
   });
   return Object.freeze({ ...mapper, planOf });
 }

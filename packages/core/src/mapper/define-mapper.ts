@@ -185,3 +185,34 @@ export function combineByRank(
     return best;
   };
 }
+
+/**
+ * The usual precedence of a billing mapper: any paying plan beats trial beats cancelled, and among plans
+ * the one listed first (the highest) wins. `plans` are the plans' statuses, highest first.
+ */
+export function combineByPlan(
+  plans: readonly string[],
+  statuses: { readonly trial: string; readonly cancelled: string },
+): (updates: readonly StatusUpdate[]) => StatusUpdate {
+  const rank = new Map<string, number>();
+  plans.forEach((status, i) => {
+    if (!rank.has(status)) rank.set(status, 1000 - i);
+  });
+  rank.set(statuses.trial, Math.max(rank.get(statuses.trial) ?? 0, 2));
+  rank.set(statuses.cancelled, Math.max(rank.get(statuses.cancelled) ?? 0, 1));
+  return combineByRank((u) => rank.get(u.status) ?? 0);
+}
+
+/** Validates a mapper's config with its zod schema; throws a TypeError naming every bad path. */
+export function parseMapperConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  config: unknown,
+  mapper: string,
+): z.output<Schema> {
+  const parsed = schema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+  );
+  throw new TypeError(`invalid ${mapper} mapper config: ${problems.join('; ')}`);
+}

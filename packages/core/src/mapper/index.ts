@@ -2,6 +2,7 @@
 export type { Catalog, StatusDefinition, StatusType } from '../catalog.js';
 export type { ValidationIssue } from '../validation-issue.js';
 export {
+  combineByPlan,
   combineByRank,
   combineUpdates,
   defineMapper,
@@ -9,6 +10,7 @@ export {
   type Mapper,
   type MapperDefinition,
   type MapResult,
+  parseMapperConfig,
   type Skip,
   type StatusUpdate,
   skip,
