@@ -4,17 +4,22 @@ import { createGzip } from 'node:zlib';
 
 export type OutputFormat = 'csv' | 'ndjson';
 
-const SPECIAL = /[",\r\n]/;
 const isSpace = (code: number) => code === 32 || code === 9;
 
-function csvCell(value: unknown): string {
+/** A CSV field: quoted when it holds a comma, quote or line break, or starts or ends with a space. */
+export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   const s =
     typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (s === '') return s;
-  return SPECIAL.test(s) || isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(s.length - 1))
-    ? `"${s.replaceAll('"', '""')}"`
-    : s;
+  const plain =
+    s.indexOf(',') === -1 &&
+    s.indexOf('"') === -1 &&
+    s.indexOf('\n') === -1 &&
+    s.indexOf('\r') === -1 &&
+    !isSpace(s.charCodeAt(0)) &&
+    !isSpace(s.charCodeAt(s.length - 1));
+  return plain ? s : `"${s.replaceAll('"', '""')}"`;
 }
 
 /** Writes CSV rows or NDJSON lines to a file (gzip for .gz) or stdout, buffered, honouring backpressure. */
@@ -43,15 +48,14 @@ export class RecordWriter {
   }
 
   /** CSV: one row of cells, under `columns` (written as the header before the first row). Buffered: call flush. */
-  writeRow(columns: readonly string[], cells: readonly unknown[], more: readonly unknown[] = []): void {
+  writeRow(columns: readonly string[], cells: readonly unknown[], suffix = ''): void {
     if (!this.#columns) {
       this.#columns = [...columns];
       this.#buffer += `${columns.map(csvCell).join(',')}\n`;
     }
     let line = '';
     for (let i = 0; i < cells.length; i++) line += (i ? ',' : '') + csvCell(cells[i]);
-    for (let i = 0; i < more.length; i++) line += `,${csvCell(more[i])}`;
-    this.#append(`${line}\n`);
+    this.#append(`${line}${suffix}\n`);
   }
 
   /** NDJSON: one line as it is. Buffered: call flush. */

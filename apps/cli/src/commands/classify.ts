@@ -2,7 +2,7 @@ import { classify, type Eligibility, type EligibilityReason, evaluate } from '@s
 import { CliError, EXIT } from '../cli-error.js';
 import { type LoadedConfig, loadConfig } from '../config.js';
 import { scan } from '../scan.js';
-import { outputFormat, RecordWriter } from '../write-records.js';
+import { csvCell, outputFormat, RecordWriter } from '../write-records.js';
 
 export interface ClassifyOptions {
   readonly output?: string;
@@ -61,6 +61,22 @@ export function accountOf(record: Record<string, unknown>, config: LoadedConfig)
 }
 
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+// Classifications and decisions are shared objects, so the added CSV columns repeat: render each pair once.
+const suffixes = new WeakMap<object, Map<Eligibility, string>>();
+function csvSuffix(c: object, e: Eligibility, values: readonly unknown[]): string {
+  let byDecision = suffixes.get(c);
+  if (!byDecision) {
+    byDecision = new Map();
+    suffixes.set(c, byDecision);
+  }
+  let text = byDecision.get(e);
+  if (text === undefined) {
+    text = values.map((v) => `,${csvCell(v)}`).join('');
+    byDecision.set(e, text);
+  }
+  return text;
+}
 
 export async function classifyCommand(input: string, options: ClassifyOptions): Promise<number> {
   const config = loadConfig(options);
@@ -140,7 +156,7 @@ export async function classifyCommand(input: string, options: ClassifyOptions): 
         cells && cells.length === baseCount
           ? cells
           : columns.slice(0, baseCount).map((k) => record[k === rawKey ? 'status' : k]);
-      writer.writeRow(columns, base, values);
+      writer.writeRow(columns, base, csvSuffix(c, e, values));
     },
   );
   await writer.close();
