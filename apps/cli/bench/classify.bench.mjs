@@ -60,7 +60,8 @@ const bare = {
   },
   'statuskit reader (papaparse stream, paused per batch)': async () => {
     let n = 0;
-    for await (const batch of openInput(file, undefined, { objects: false }).batches(() => {})) n += batch.length;
+    for await (const batch of openInput(file, undefined, { objects: false }).batches(() => {}))
+      n += batch.length;
     return n;
   },
   'raw newline scan (not a correct parser)': async () => {
