@@ -30,6 +30,9 @@ export interface HealthRunExclusion {
 }
 
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+/** A scheduled run still `running` after this long is taken to be abandoned by a process that died. */
+export const STALE_CLAIM_MS = 60 * 60 * 1000;
+
 const newRunId = () => `hr_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -71,7 +74,28 @@ export async function runHealth(
     ON CONFLICT DO NOTHING
     RETURNING run_id
   `.execute(db);
-  if (claimed.rows.length === 0) return undefined;
+  if (claimed.rows.length === 0) {
+    // Today's scheduled run exists. If its process died mid-run (still `running` after STALE_CLAIM), take it
+    // over under a new id; the row lock of the UPDATE lets exactly one process win that too.
+    if (options.trigger !== 'scheduled') return undefined;
+    const takeover = await sql<{ old: string }>`
+      UPDATE health_runs h SET run_id = ${runId}, started_at = ${now.toISOString()}::timestamptz,
+             catalog_version = ${catalog.version}, rules_version = ${rules.version}
+      FROM (SELECT run_id AS old FROM health_runs
+            WHERE tenant_id = ${tenantId} AND day = ${isoDay(now)}::date AND trigger = 'scheduled' AND state = 'running'
+              AND started_at < ${new Date(now.getTime() - STALE_CLAIM_MS).toISOString()}::timestamptz
+            FOR UPDATE) o
+      WHERE h.tenant_id = ${tenantId} AND h.run_id = o.old
+      RETURNING o.old
+    `.execute(db);
+    const old = takeover.rows[0]?.old;
+    if (old === undefined) return undefined;
+    await db
+      .deleteFrom('health_run_exclusions')
+      .where('tenant_id', '=', tenantId)
+      .where('run_id', '=', old)
+      .execute();
+  }
 
   try {
     const tally = new HealthTally(catalog.catalog, rules.evaluator, { asOf: now });

@@ -242,6 +242,39 @@ describe.each(testEngines())('store on %s', (engine) => {
     expect((await store.listHealthRuns(id)).length).toBe(2);
   });
 
+  it('takes over a scheduled run abandoned by a process that died', async () => {
+    const id = await tenant();
+    await store.applyStatusUpdates(id, [{ accountId: 'a', status: 'Pro' }]);
+    const day = new Date('2026-04-01T02:00:00Z');
+    // A claim left `running` by a crashed process.
+    await store.db
+      .insertInto('health_runs')
+      .values({
+        tenant_id: id,
+        run_id: 'hr_dead',
+        trigger: 'scheduled',
+        day: '2026-04-01',
+        state: 'running',
+        started_at: day,
+        finished_at: null,
+        summary: null,
+        error: null,
+        catalog_version: 1,
+        rules_version: 1,
+      })
+      .execute();
+    expect(
+      await store.runHealth(id, { trigger: 'scheduled', now: new Date('2026-04-01T02:30:00Z') }),
+    ).toBeUndefined();
+    const later = new Date('2026-04-01T03:30:00Z');
+    const runs = await Promise.all(
+      [1, 2].map(() => store.runHealth(id, { trigger: 'scheduled', now: later })),
+    );
+    expect(runs.filter((r) => r !== undefined)).toHaveLength(1);
+    expect(runs.find((r) => r)?.state).toBe('done');
+    expect((await store.listHealthRuns(id)).map((r) => r.state)).toEqual(['done']);
+  });
+
   it('keeps connector state per tenant and connector', async () => {
     const id = await tenant();
     expect(await store.getConnectorState(id, 'sfdc')).toBeUndefined();
