@@ -2,12 +2,23 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
-import { classifyCommand } from './commands/classify.js';
-import { mapCommand } from './commands/map.js';
-import { pushCommand } from './commands/push.js';
-import { reportCommand } from './commands/report.js';
-import { rulesTestCommand } from './commands/rules-test.js';
-import { catalogValidateCommand, initCommand, rulesValidateCommand } from './commands/validate.js';
+
+// Commands load on use: start-up is part of every run's time.
+const classifyCommand = async (...a: Parameters<typeof import('./commands/classify.js').classifyCommand>) =>
+  (await import('./commands/classify.js')).classifyCommand(...a);
+const mapCommand = async (...a: Parameters<typeof import('./commands/map.js').mapCommand>) =>
+  (await import('./commands/map.js')).mapCommand(...a);
+const pushCommand = async (...a: Parameters<typeof import('./commands/push.js').pushCommand>) =>
+  (await import('./commands/push.js')).pushCommand(...a);
+const reportCommand = async (...a: Parameters<typeof import('./commands/report.js').reportCommand>) =>
+  (await import('./commands/report.js')).reportCommand(...a);
+const rulesTestCommand = async (
+  ...a: Parameters<typeof import('./commands/rules-test.js').rulesTestCommand>
+) => (await import('./commands/rules-test.js')).rulesTestCommand(...a);
+const validate = () => import('./commands/validate.js');
+const catalogValidateCommand = async (file?: string) => (await validate()).catalogValidateCommand(file);
+const rulesValidateCommand = async (file?: string) => (await validate()).rulesValidateCommand(file);
+const initCommand = async (o: { force?: boolean }) => (await validate()).initCommand(o);
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;

@@ -4,6 +4,8 @@ import { createGzip } from 'node:zlib';
 
 export type OutputFormat = 'csv' | 'ndjson';
 
+const QUEUE_LIMIT = 4 << 20;
+
 const isSpace = (code: number) => code === 32 || code === 9;
 
 /** A CSV field: quoted when it holds a comma, quote or line break, or starts or ends with a space. */
@@ -31,7 +33,7 @@ export class RecordWriter {
 
   constructor(path: string | undefined) {
     if (path && path !== '-') {
-      const file = createWriteStream(path);
+      const file = createWriteStream(path, { highWaterMark: 1 << 20 });
       this.#finish = new Promise((resolve, reject) => {
         file.once('finish', resolve);
         file.once('error', reject);
@@ -80,7 +82,9 @@ export class RecordWriter {
       if (!this.#out.write(this.#buffer)) this.#needsDrain = true;
       this.#buffer = '';
     }
-    if (this.#needsDrain) {
+    // Wait for the destination only once several MiB are queued: waiting at every full 16 KiB stream
+    // buffer would serialize writing with reading; memory stays bounded either way.
+    if (this.#needsDrain && this.#out.writableLength > QUEUE_LIMIT) {
       this.#needsDrain = false;
       await new Promise<void>((resolve) => this.#out.once('drain', resolve));
     }
