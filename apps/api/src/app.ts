@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { issuesFromZod } from '@statuskit/core';
 import type { Store } from '@statuskit/store';
 import { TenantNotFoundError } from '@statuskit/store';
 import { bodyLimit } from 'hono/body-limit';
@@ -25,23 +26,6 @@ export interface AppEnv {
 
 export type App = OpenAPIHono<AppEnv>;
 
-const issuesOf = (error: {
-  issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[];
-}) =>
-  error.issues.map((i) => {
-    const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    return {
-      path,
-      at:
-        path
-          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
-          .join('')
-          .replace(/^\./, '') || '(root)',
-      message: i.message,
-      code: i.code,
-    };
-  });
-
 /** Builds the API: every route, the OpenAPI document at /openapi.json, and problem+json for every error. */
 export function createApp(options: AppOptions): App {
   const app: App = new OpenAPIHono<AppEnv>({
@@ -53,7 +37,7 @@ export function createApp(options: AppOptions): App {
         return sendProblem(
           c,
           problem(400, 'validation', `The request ${where} is not valid.`, {
-            errors: issuesOf(result.error),
+            errors: issuesFromZod(result.error),
           }),
         );
       }

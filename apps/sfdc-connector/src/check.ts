@@ -1,9 +1,8 @@
 import type { StatuskitClient } from '@statuskit/client';
 import { defineCatalog } from '@statuskit/core';
-import { fieldMapper } from '@statuskit/mapper-field';
 import type { ConnectorConfig } from './config.js';
 import type { SalesforceClient } from './salesforce-client.js';
-import { queryFields } from './sync.js';
+import { mapperFor, queryFields } from './sync.js';
 
 export interface CheckReport {
   readonly missingFields: string[];
@@ -32,12 +31,7 @@ export async function check(
     label: p.label,
     active: p.active,
   }));
-  const mapper = fieldMapper({
-    field: config.statusField,
-    values: config.values,
-    ...(config.default ? { default: config.default } : {}),
-    ...(config.caseInsensitive !== undefined ? { caseInsensitive: config.caseInsensitive } : {}),
-  });
+  const mapper = mapperFor(config);
   const catalog = statuskit
     ? defineCatalog((await statuskit.getCatalog()).catalog as Parameters<typeof defineCatalog>[0])
     : undefined;

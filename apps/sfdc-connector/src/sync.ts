@@ -38,7 +38,8 @@ interface ConnectorState {
 
 const soqlDate = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function mapperFor(config: ConnectorConfig) {
+/** The field mapper a connector config describes (sync and check use the same one). */
+export function mapperFor(config: ConnectorConfig) {
   return fieldMapper({
     field: config.statusField,
     idField: config.idField,

@@ -53,17 +53,9 @@ export interface EvaluateOptions {
 
 type KnownBuiltIn = Exclude<BuiltInCode, 'unknown-status'>;
 
-/** Hot path: a plain switch (ts-pattern allocates per call); `never` keeps it exhaustive. */
-function builtInFor(c: KnownClassification): KnownBuiltIn {
-  switch (c.statusType) {
-    case 'cancelled':
-      return 'cancelled';
-    case 'free':
-    case 'paying':
-      return c.nonCustomer ? 'non-customer' : 'active-customer';
-    default:
-      return c.statusType satisfies never;
-  }
+/** The built-in verdict's index in BUILT_IN_ORDER: 0 cancelled, 1 non-customer, 2 active customer. */
+function builtInIndex(c: KnownClassification): 0 | 1 | 2 {
+  return c.statusType === 'cancelled' ? 0 : c.nonCustomer ? 1 : 2;
 }
 
 const builtInEligible: Record<KnownBuiltIn, boolean> = {
@@ -206,7 +198,7 @@ export function evaluate(
   options?: EvaluateOptions,
 ): Eligibility {
   if (c.statusType === 'unknown') return UNKNOWN_VERDICTS[c.unknownReason];
-  const b = c.statusType === 'cancelled' ? 0 : c.nonCustomer ? 1 : 2;
+  const b = builtInIndex(c);
   if (evaluator.ruleCount === 0) return DEFAULTS[b] as Eligibility;
   const { usesObserved, usesDays } = evaluator;
   const ms = usesObserved || usesDays ? observedMs(account.statusObservedAt) : Number.NaN;
@@ -236,7 +228,7 @@ export async function evaluateAsync(
 ): Promise<Eligibility> {
   if (evaluator.kind === 'compiled') return evaluate(c, account, evaluator, options);
   if (c.statusType === 'unknown') return UNKNOWN_VERDICTS[c.unknownReason];
-  const builtIn = builtInFor(c);
+  const builtIn = BUILT_IN_ORDER[builtInIndex(c)] as KnownBuiltIn;
   if (evaluator.ruleCount === 0) return decide(builtIn, []);
   return decide(builtIn, await evaluator.fire(ruleFacts(c, account, options)));
 }

@@ -62,4 +62,9 @@ export {
   UNKNOWN_VALUE_LIMIT,
   type UnknownValueCount,
 } from './summarize.js';
-export { formatPath, StatuskitValidationError, type ValidationIssue } from './validation-issue.js';
+export {
+  formatPath,
+  issuesFromZod,
+  StatuskitValidationError,
+  type ValidationIssue,
+} from './validation-issue.js';

@@ -1,8 +1,11 @@
 import {
   combineByPlan,
   defineMapper,
+  type InBetween,
+  inBetweenSchema,
   type Mapper,
   parseMapperConfig,
+  resolveInBetween,
   type StatusUpdate,
   skip,
 } from '@statuskit/core/mapper';
@@ -18,8 +21,6 @@ export interface ChargebeePlan {
   /** Product Catalog 1.0 plan ids. */
   readonly planIds?: readonly string[];
 }
-
-export type InBetween = 'paying' | 'trial' | 'cancelled' | 'skip';
 
 export interface ChargebeeMapperConfig {
   /** Plans from the highest to the lowest: a subscription takes the first plan it matches. */
@@ -39,7 +40,6 @@ export interface ChargebeeMapperConfig {
   readonly accountId?: 'customer_id' | { readonly field: string };
 }
 
-const inBetween = z.enum(['paying', 'trial', 'cancelled', 'skip']);
 export const chargebeeMapperConfigSchema = z
   .object({
     plans: z
@@ -56,9 +56,9 @@ export const chargebeeMapperConfigSchema = z
       .min(1),
     trialStatus: z.string().min(1).optional(),
     cancelledStatus: z.string().min(1).optional(),
-    nonRenewing: z.union([z.literal('paying-until-term-end'), inBetween]).optional(),
-    paused: inBetween.optional(),
-    future: inBetween.optional(),
+    nonRenewing: z.union([z.literal('paying-until-term-end'), inBetweenSchema]).optional(),
+    paused: inBetweenSchema.optional(),
+    future: inBetweenSchema.optional(),
     accountId: z
       .union([z.literal('customer_id'), z.object({ field: z.string().min(1) }).strict()])
       .optional(),
@@ -179,13 +179,12 @@ export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper 
               accountId,
             );
       const resolve = (choice: InBetween, why: string) =>
-        choice === 'paying'
-          ? paying()
-          : choice === 'trial'
-            ? update(trial)
-            : choice === 'cancelled'
-              ? update(cancelled)
-              : skip(why, sub.id, accountId);
+        resolveInBetween(choice, {
+          paying,
+          trial: () => update(trial),
+          cancelled: () => update(cancelled),
+          skip: () => skip(why, sub.id, accountId),
+        });
       switch (sub.status) {
         case 'in_trial':
           return update(trial);

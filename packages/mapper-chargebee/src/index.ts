@@ -1,3 +1,4 @@
+export type { InBetween } from '@statuskit/core/mapper';
 export {
   type ChargebeeMapper,
   type ChargebeeMapperConfig,
@@ -6,5 +7,4 @@ export {
   chargebeeInputSchema,
   chargebeeMapper,
   chargebeeMapperConfigSchema,
-  type InBetween,
 } from './chargebee-mapper.js';

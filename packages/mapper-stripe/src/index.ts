@@ -1,5 +1,5 @@
+export type { InBetween } from '@statuskit/core/mapper';
 export {
-  type InBetween,
   type StripeMapper,
   type StripeMapperConfig,
   type StripePlan,

@@ -1,15 +1,17 @@
 import {
   combineByPlan,
   defineMapper,
+  type InBetween,
+  inBetweenSchema,
   type Mapper,
   parseMapperConfig,
+  resolveInBetween,
   type StatusUpdate,
   skip,
 } from '@statuskit/core/mapper';
 import { z } from 'zod';
 
 /** What an in-between Stripe status becomes. `paying`: the plan's paying status. */
-export type InBetween = 'paying' | 'trial' | 'cancelled' | 'skip';
 
 export interface StripePlan {
   /** The statuskit status of this plan (a paying status of the catalog). */
@@ -42,7 +44,6 @@ export interface StripeMapperConfig {
   readonly accountId?: 'customer' | { readonly metadata: string };
 }
 
-const inBetween = z.enum(['paying', 'trial', 'cancelled', 'skip']);
 export const stripeMapperConfigSchema = z
   .object({
     plans: z
@@ -60,11 +61,11 @@ export const stripeMapperConfigSchema = z
     trialStatus: z.string().min(1).optional(),
     cancelledStatus: z.string().min(1).optional(),
     testModeStatus: z.string().min(1).optional(),
-    pastDue: inBetween.optional(),
-    unpaid: inBetween.optional(),
-    paused: inBetween.optional(),
-    incomplete: inBetween.optional(),
-    pauseCollection: inBetween.optional(),
+    pastDue: inBetweenSchema.optional(),
+    unpaid: inBetweenSchema.optional(),
+    paused: inBetweenSchema.optional(),
+    incomplete: inBetweenSchema.optional(),
+    pauseCollection: inBetweenSchema.optional(),
     accountId: z
       .union([z.literal('customer'), z.object({ metadata: z.string().min(1) }).strict()])
       .optional(),
@@ -196,13 +197,12 @@ export function stripeMapper(config: StripeMapperConfig): StripeMapper {
           : skip('unmapped-price', `no plan for prices ${attributes.prices.join(', ')}`, accountId);
       };
       const resolve = (choice: InBetween, why: string) =>
-        choice === 'paying'
-          ? paying()
-          : choice === 'trial'
-            ? update(trial)
-            : choice === 'cancelled'
-              ? update(cancelled)
-              : skip(why, sub.id, accountId);
+        resolveInBetween(choice, {
+          paying,
+          trial: () => update(trial),
+          cancelled: () => update(cancelled),
+          skip: () => skip(why, sub.id, accountId),
+        });
       switch (sub.status) {
         case 'trialing':
           return update(trial);

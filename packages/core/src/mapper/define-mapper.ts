@@ -216,3 +216,19 @@ export function parseMapperConfig<Schema extends z.ZodType>(
   );
   throw new TypeError(`invalid ${mapper} mapper config: ${problems.join('; ')}`);
 }
+
+/**
+ * What a billing system's in-between state (past due, unpaid, paused, non-renewing...) becomes: the
+ * plan's paying status, the trial status, the cancelled status, or a skip. Teams disagree on these, so
+ * billing mappers document a default for each and take this as the override.
+ */
+export const inBetweenSchema = z.enum(['paying', 'trial', 'cancelled', 'skip']);
+export type InBetween = z.output<typeof inBetweenSchema>;
+
+/** Picks the outcome a mapper built for each in-between choice. */
+export function resolveInBetween(
+  choice: InBetween,
+  outcomes: { paying(): StatusUpdate | Skip; trial(): StatusUpdate; cancelled(): StatusUpdate; skip(): Skip },
+): StatusUpdate | Skip {
+  return outcomes[choice]();
+}
