@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const main = join(here, '..', 'dist', 'main.js');
+const main = join(here, '..', 'dist', 'statuskit.js');
 const apiMain = join(here, '..', '..', 'api', 'dist', 'main.js');
 // Inside the package, so a mapper module written here resolves @statuskit/* like an installed one.
 const dir = mkdtempSync(join(here, '..', '.test-'));
@@ -20,6 +20,7 @@ function cli(args: string[], options: { input?: string; env?: Record<string, str
     input: options.input,
     encoding: 'utf8',
     env: { ...env, ...options.env },
+    maxBuffer: 64 << 20,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -66,6 +67,43 @@ describe('statuskit CLI', () => {
     );
     expect(r.stdout).toContain('a4,Initech,,3,unknown,,,empty,false,unknown-status:empty');
     expect(r.stderr).toContain('classified 4 records');
+  });
+
+  it('reads a file of many chunks: exact lines for malformed rows, quoting kept, nothing lost', () => {
+    const statuses = ['Pro', 'Trial', 'Cancelled', 'Gold'];
+    let text = 'id,name,status,seats\r\n';
+    let line = 2;
+    const badLines: number[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      const name =
+        i % 997 === 0 ? `"Multi\r\nline ${i}"` : i % 50 === 0 ? `"Acme, ""Intl"" ${i}"` : `Co ${i}`;
+      if (i === 12_345 || i === 49_999) {
+        text += `b${i},${name},Pro,1,extra\r\n`;
+        badLines.push(line);
+      } else text += `a${i},${name},${statuses[i % 4]},${i % 9}\r\n`;
+      line += name.includes('\n') ? 2 : 1;
+    }
+    const input = file('many.csv', text);
+    expect(text.length).toBeGreaterThan(1 << 20);
+
+    const r = cli(['classify', input, '--as-of', '2026-11-25']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`many.csv:${badLines[0]}: skipped: expected 4 fields, found 5\n`);
+    expect(r.stderr).toContain(`many.csv:${badLines[1]}: skipped: expected 4 fields, found 5\n`);
+    expect(r.stderr).toContain('classified 49,998 records');
+    expect(r.stderr).toContain('2 malformed records skipped');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('a'))).toHaveLength(49_998);
+    expect(r.stdout).toContain('a19940,"Multi\r\nline 19940",Pro,5,paying,Pro,Pro,,true,active-customer\n');
+    expect(r.stdout).toContain('a29950,"Acme, ""Intl"" 29950",Cancelled,7,cancelled,Cancelled,');
+
+    const report = cli(['report', input, '--json']);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toContain(`many.csv:${badLines[1]}: skipped: expected 4 fields, found 5\n`);
+    expect(JSON.parse(report.stdout).total).toBe(49_998);
+
+    const fail = cli(['classify', input, '--on-error', 'fail', '-o', 'never.csv']);
+    expect(fail.code).toBe(1);
+    expect(fail.stderr.trim()).toBe(`statuskit: many.csv:${badLines[0]}: expected 4 fields, found 5`);
   });
 
   it('skips a broken NDJSON line with its line number and exits 1, or stops with --on-error fail', () => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { issuesFromZod, StatuskitValidationError, type ValidationIssue } from './validation-issue.js';
 
 export const STATUS_TYPES = ['free', 'paying', 'cancelled'] as const;

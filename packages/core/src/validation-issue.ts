@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One problem found in user input, with the JSON path of the bad part. */
 export interface ValidationIssue {

@@ -9,7 +9,7 @@ import {
   type StatusUpdate,
   skip,
 } from '@statuskit/core/mapper';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface ChargebeePlan {
   /** The statuskit status of this plan (a paying status of the catalog). */

@@ -6,7 +6,7 @@ import {
   type StatusUpdate,
   skip,
 } from '@statuskit/core/mapper';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface FieldMapperConfig {
   /** The field holding the source value: a key (`Customer_Status__c`, a CSV column) or a dotted path (`plan.name`). */

@@ -9,7 +9,7 @@ import {
   type StatusUpdate,
   skip,
 } from '@statuskit/core/mapper';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What an in-between Stripe status becomes. `paying`: the plan's paying status. */
 

@@ -1,8 +1,9 @@
 import { classify, evaluate, type HealthSummary, HealthTally } from '@statuskit/core';
+import { accountOf, asOfOption } from '../classify-records.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { loadConfig } from '../config.js';
 import { scan } from '../scan.js';
-import { accountOf, asOfOption, type ClassifyOptions } from './classify.js';
+import type { ClassifyOptions } from './classify.js';
 
 export interface ReportOptions extends ClassifyOptions {
   readonly json?: boolean;

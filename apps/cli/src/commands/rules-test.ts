@@ -1,8 +1,9 @@
 import { classify, compileRules, evaluate } from '@statuskit/core';
+import { accountOf, asOfOption } from '../classify-records.js';
 import { EXIT } from '../cli-error.js';
 import { loadConfig, parseRulesOrFail, readJson } from '../config.js';
 import { scan } from '../scan.js';
-import { accountOf, asOfOption, type ClassifyOptions } from './classify.js';
+import type { ClassifyOptions } from './classify.js';
 
 export interface RulesTestOptions extends ClassifyOptions {
   readonly compare?: string;

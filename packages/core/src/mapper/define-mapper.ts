@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Catalog } from '../catalog.js';
 import { issuesFromZod, type ValidationIssue } from '../validation-issue.js';
 
