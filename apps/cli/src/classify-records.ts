@@ -129,10 +129,10 @@ export interface ChunkResult {
 }
 
 /**
- * Classifies chunks of whole CSV records, in order (the first holds the header, unless `state` already
- * has it): Rows are read by column index; an object is
- * built per row only when rules read attributes or the output is NDJSON. Each slice's output is encoded
- * into one growing byte buffer as soon as it is done, so no string outlives its slice.
+ * Classifies chunks of whole CSV records, in input order (the first holds the header, unless `state`
+ * already has it). Rows are read by column index; an object is built per row only when rules read
+ * attributes or the output is NDJSON. Each slice's output is encoded into one growing byte buffer as soon
+ * as it is done, so no string outlives its slice.
  */
 export function csvChunkClassifier(
   config: ClassifyConfig,

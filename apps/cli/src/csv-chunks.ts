@@ -20,10 +20,10 @@ export function detectDialect(start: string): CsvDialect {
 
 /**
  * Where the last complete record of `buf` ends (the index after its line break), or 0 when `buf` holds no
- * complete record. `buf` must start at a record's start. Quotes are read exactly as papaparse reads them: a
- * quote opens a field only at the field's start; inside, `""` is a quote and a quote closes the field only
- * when whitespace at most, then a delimiter or line break, follow it. Only the quotes are visited (indexOf), so a
- * file with few quotes costs next to nothing.
+ * complete record. `buf` must start at a record's start. Quotes are read exactly as papaparse reads them:
+ * a quote opens a field only at the field's start; inside, `""` is a quote, and a quote closes the field
+ * only when whitespace at most, then a delimiter or line break, follow it. Only the quotes are visited
+ * (indexOf), so a file with few quotes costs next to nothing.
  */
 export function lastRecordEnd(buf: Uint8Array, dialect: CsvDialect): number {
   const delim = dialect.delimiter.charCodeAt(0);
@@ -98,7 +98,7 @@ const MAX_RECORD_BYTES = 32 << 20;
 
 /**
  * Cuts a byte stream into chunks of about `chunkBytes` that end at record ends, so each can be parsed on
- * its own, in any thread. A UTF-8 BOM is dropped. Memory: one chunk plus one unfinished record.
+ * its own. A UTF-8 BOM is dropped. Memory: one chunk plus one unfinished record.
  */
 export async function* recordChunks(
   source: AsyncIterable<Buffer>,
@@ -107,12 +107,17 @@ export async function* recordChunks(
   let dialect: CsvDialect | undefined;
   let parts: Buffer[] = [];
   let size = 0;
-  let first = true;
   const cut = (final: boolean): RecordChunk | undefined => {
     if (size === 0) return undefined;
     if (!dialect && !final && size < DETECT_BYTES) return undefined;
-    const buf = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
-    if (!dialect) dialect = detectDialect(buf.subarray(0, DETECT_BYTES).toString('utf8'));
+    let buf = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+    if (!dialect) {
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        buf = buf.subarray(3);
+        size -= 3;
+      }
+      dialect = detectDialect(buf.subarray(0, DETECT_BYTES).toString('utf8'));
+    }
     const end = final || size > MAX_RECORD_BYTES ? buf.length : lastRecordEnd(buf, dialect);
     if (end === 0) {
       parts = [buf];
@@ -123,11 +128,7 @@ export async function* recordChunks(
     size = rest.length;
     return { bytes: buf.subarray(0, end), dialect };
   };
-  for await (let data of source) {
-    if (first && data.length > 0) {
-      first = false;
-      if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) data = data.subarray(3);
-    }
+  for await (const data of source) {
     parts.push(data);
     size += data.length;
     if (size >= chunkBytes) {

@@ -30,12 +30,8 @@ export interface OpenedInput {
   readonly size: number | undefined;
   /** Bytes read so far from disk. */
   bytesRead(): number;
-  /** CSV only: the header, once the first row has been read. */
-  columns(): readonly string[] | undefined;
-  /** Records in batches (one per chunk of input): the fast way to read. */
+  /** Records in batches (about 64 KiB of input each). */
   batches(onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord[]>;
-  /** Records one by one. */
-  records(onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord>;
 }
 
 export interface OpenOptions {
@@ -110,11 +106,7 @@ export function openInput(path: string, explicitFormat?: string, options: OpenOp
     format,
     size: bytes.size,
     bytesRead: bytes.bytesRead,
-    columns: () => csv.header,
     batches,
-    async *records(onBad) {
-      for await (const batch of batches(onBad)) yield* batch;
-    },
   };
 }
 

@@ -6,8 +6,6 @@ export interface ScanOptions {
   readonly format?: string;
   readonly onError?: string;
   readonly quiet?: boolean;
-  /** CSV: build an object per row (default true); commands that read cells by index turn it off. */
-  readonly objects?: boolean;
   /** Called after each batch of records (a writer flushes here, honouring backpressure). */
   readonly afterBatch?: () => Promise<void>;
 }
@@ -48,7 +46,7 @@ export async function scan(
   each: (r: SourceRecord, input: OpenedInput) => void | Promise<void>,
 ): Promise<ScanResult> {
   const reporter = badRecords(path, options.onError);
-  const input = openInput(path, options.format, { objects: options.objects !== false });
+  const input = openInput(path, options.format);
   const started = performance.now();
   let records = 0;
   const progress = startProgress(input.size, input.bytesRead, options.quiet);
