@@ -9,6 +9,7 @@ import { registerConfigRoutes } from './routes/config.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatusRoutes } from './routes/statuses.js';
 import { registerTenantRoutes } from './routes/tenants.js';
+import { registerSettingsPage } from './settings-page.js';
 
 export interface AppOptions {
   readonly store: Store;
@@ -71,6 +72,7 @@ export function createApp(options: AppOptions): App {
   registerConfigRoutes(app, options.store, now);
   registerStatusRoutes(app, options.store, now);
   registerReportRoutes(app, options.store, now);
+  registerSettingsPage(app);
 
   app.get('/healthz', (c) => c.json({ ok: true, engine: options.store.engine }));
   app.doc31('/openapi.json', {

@@ -62,7 +62,9 @@ async function main(): Promise<void> {
     err(
       `statuskit: tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another)`,
     );
-  err(`statuskit: listening on ${server.url} (OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`);
+  err(
+    `statuskit: listening on ${server.url} (catalog settings at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
+  );
 
   const stop = (signal: string) => {
     err(`statuskit: ${signal}, closing`);

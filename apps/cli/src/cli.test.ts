@@ -108,24 +108,27 @@ describe('statuskit CLI', () => {
 
   // `script` (util-linux) runs the CLI on a pseudo-terminal: the only way to see what a person at a terminal sees.
   const hasScript = spawnSync('script', ['--version']).status === 0;
-  it.skipIf(!hasScript)('draws progress with rows/s and an ETA on a terminal only, and not with --quiet', () => {
-    const input = file('progress.csv', `id,status\n${'a,Pro\n'.repeat(20_000)}`);
-    const onTerminal = (args: string) =>
-      spawnSync('script', ['-qec', `'${process.execPath}' '${main}' ${args}`, '/dev/null'], {
-        cwd: dir,
-        encoding: 'utf8',
-      });
-    const shown = onTerminal(`classify ${input} -o progress-out.csv`);
-    expect(shown.status).toBe(0);
-    expect(shown.stdout).toMatch(/100% \| 20,000 rows \| [\d,]+ rows\/s \| ETA 0s/);
-    expect(shown.stdout).toContain('classified 20,000 records');
-    const quiet = onTerminal(`classify ${input} -o progress-out.csv --quiet`);
-    expect(quiet.status).toBe(0);
-    expect(quiet.stdout.trim()).toBe('');
-    const piped = cli(['classify', input, '-o', 'progress-out.csv']);
-    expect(piped.stderr).not.toContain('rows/s |');
-    expect(piped.stderr).toMatch(/^classified 20,000 records in [\d.]+ s \([\d,]+ rows\/s\)\n$/);
-  });
+  it.skipIf(!hasScript)(
+    'draws progress with rows/s and an ETA on a terminal only, and not with --quiet',
+    () => {
+      const input = file('progress.csv', `id,status\n${'a,Pro\n'.repeat(20_000)}`);
+      const onTerminal = (args: string) =>
+        spawnSync('script', ['-qec', `'${process.execPath}' '${main}' ${args}`, '/dev/null'], {
+          cwd: dir,
+          encoding: 'utf8',
+        });
+      const shown = onTerminal(`classify ${input} -o progress-out.csv`);
+      expect(shown.status).toBe(0);
+      expect(shown.stdout).toMatch(/100% \| 20,000 rows \| [\d,]+ rows\/s \| ETA 0s/);
+      expect(shown.stdout).toContain('classified 20,000 records');
+      const quiet = onTerminal(`classify ${input} -o progress-out.csv --quiet`);
+      expect(quiet.status).toBe(0);
+      expect(quiet.stdout.trim()).toBe('');
+      const piped = cli(['classify', input, '-o', 'progress-out.csv']);
+      expect(piped.stderr).not.toContain('rows/s |');
+      expect(piped.stderr).toMatch(/^classified 20,000 records in [\d.]+ s \([\d,]+ rows\/s\)\n$/);
+    },
+  );
 
   it('skips a broken NDJSON line with its line number and exits 1, or stops with --on-error fail', () => {
     const input = file(

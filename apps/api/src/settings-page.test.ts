@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import type { Store } from '@statuskit/store';
+import { openTestStore } from '@statuskit/store/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from './server.js';
+
+// Debian's Chromium (apt-get install chromium); .ci/run installs it and sets STATUSKIT_REQUIRE_BROWSER so
+// that CI fails rather than skips when it is missing.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.STATUSKIT_REQUIRE_BROWSER)
+  throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+
+describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
+  let store: Store;
+  let server: RunningServer;
+  let browser: Browser;
+  let key: string;
+  let page: Page;
+
+  beforeAll(async () => {
+    store = await openTestStore('pglite');
+    server = await startServer({ store, port: 0, scheduler: false });
+    await store.createTenant({ id: 'acme', name: 'Acme' });
+    key = (await store.createApiKey('acme', 'settings test')).key;
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+    page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await store?.close();
+  });
+
+  const push = (accountId: string, status: string) =>
+    fetch(`${server.url}/v1/accounts/${accountId}/status`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status }),
+    }).then((r) => expect(r.status).toBe(200));
+  const until = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000 });
+  const get = async <T>(path: string): Promise<T> =>
+    (
+      await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } })
+    ).json() as Promise<T>;
+  const catalog = async () => (await get<{ catalog: { statuses: unknown[] } }>('/v1/catalog')).catalog;
+
+  it('refuses a wrong key, then shows the catalog for the right one', async () => {
+    await page.goto(`${server.url}/`);
+    expect(page.url()).toBe(`${server.url}/settings`);
+    await page.getByLabel('API key').fill('sk_0000000000000000_nottherightkeynottherightkeynottherightke');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await until(() => page.getByRole('status').textContent()).toContain('not accepted');
+
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await until(() => page.getByLabel('Value of status 4').inputValue()).toBe('Pro');
+    expect(await page.getByLabel('Type of status 4').inputValue()).toBe('paying');
+    expect(await page.locator('#rows tr').count()).toBe(6);
+    expect(await page.getByLabel('API key').isVisible()).toBe(false);
+  });
+
+  it('shows the problems the API finds on the fields they name, and saves nothing', async () => {
+    await page.getByRole('button', { name: 'Add a status' }).click();
+    await page.getByLabel('Value of status 7').fill('pro');
+    await page.getByRole('button', { name: 'Save catalog' }).click();
+    const problem = page.locator('#errors li');
+    await until(() => problem.first().textContent()).toMatch(/^statuses\[6\]\.value: .*Pro/);
+    expect(await page.getByLabel('Value of status 7').getAttribute('aria-invalid')).toBe('true');
+    expect((await catalog()).statuses).toHaveLength(6);
+    await page.getByRole('button', { name: 'Remove status 7' }).click();
+  });
+
+  it('turns an Unknown value into a status in two clicks, and re-classifies the accounts', async () => {
+    await push('a1', ' gold ');
+    await push('a2', 'Gold');
+    await push('a3', 'Pro');
+    await page.reload();
+    const add = page.getByRole('button', { name: 'Add “Gold”', exact: true });
+    await until(() => add.isVisible()).toBe(true);
+    expect(await page.locator('#unknown-rows tr').count()).toBe(1);
+    expect(await page.locator('#unknown-rows tr').first().textContent()).toBe(
+      '" gold ", "Gold"2a1, a2Add “Gold”',
+    );
+    await add.click();
+    await page.getByLabel('Type of status 7').selectOption('paying');
+    await page.getByLabel('Plan of status 7').fill('Gold plan');
+    await page.getByRole('button', { name: 'Save catalog' }).click();
+    await until(() => page.getByRole('status').textContent()).toMatch(
+      /Saved version \d+: 2 accounts re-classified/,
+    );
+    expect((await catalog()).statuses[6]).toEqual({ value: 'Gold', type: 'paying', plan: 'Gold plan' });
+    await until(() => page.locator('#unknown-none').isVisible()).toBe(true);
+    const account = await get<{ classification: unknown }>('/v1/accounts/a2');
+    expect(account.classification).toMatchObject({ statusType: 'paying', status: 'Gold', plan: 'Gold plan' });
+  });
+
+  it('serves the page with a policy that allows its own script only', async () => {
+    const res = await fetch(`${server.url}/settings`);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.reload();
+    await until(() => page.getByLabel('Value of status 1').inputValue()).toBe('Trial');
+    expect(errors).toEqual([]);
+  });
+});

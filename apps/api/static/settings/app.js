@@ -1,0 +1,273 @@
+// The catalog settings page: reads and saves the tenant's catalog through the API with the tenant's key,
+// shows the API's validation problems on the fields they name, and lists the values accounts carry that
+// the catalog does not know, each one click away from a new status. No framework, no build step.
+
+const KEY = 'statuskit-api-key';
+const TYPES = ['free', 'paying', 'cancelled'];
+const $ = (id) => document.getElementById(id);
+
+const state = { rows: [], matching: 'insensitive', uniquePlans: false, version: 0, dirty: false };
+
+function element(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k in node) node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${sessionStorage.getItem(KEY) ?? ''}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401 || response.status === 403) {
+    sessionStorage.removeItem(KEY);
+    showKeyForm('That key was not accepted. Check it and try again.');
+    throw new Error('unauthorized');
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function say(text, kind = 'ok') {
+  const message = $('message');
+  message.textContent = text;
+  message.className = kind;
+}
+
+function showKeyForm(problem) {
+  $('key-form').hidden = false;
+  $('editor').hidden = true;
+  $('unknown').hidden = true;
+  if (problem) say(problem, 'error');
+}
+
+function setDirty(dirty) {
+  state.dirty = dirty;
+  $('save').disabled = !dirty;
+  $('discard').disabled = !dirty;
+}
+
+/** One editable row per status; every input names its JSON path so problems can point at it. */
+function renderRows() {
+  const rows = state.rows.map((status, i) => {
+    const path = (field) => `statuses[${i}].${field}`;
+    const edit = (field, read) => (event) => {
+      const value = read(event.target);
+      if (value === undefined || value === '' || value === false) delete status[field];
+      else status[field] = value;
+      if (field === 'type') renderRows();
+      setDirty(true);
+    };
+    const text = (field, label, extra = {}) =>
+      element('input', {
+        type: 'text',
+        value: status[field] ?? '',
+        'aria-label': `${label} of status ${i + 1}`,
+        dataset: { path: path(field) },
+        oninput: edit(field, (t) => t.value),
+        ...extra,
+      });
+    const check = (field, label) =>
+      element('input', {
+        type: 'checkbox',
+        checked: status[field] === true,
+        'aria-label': `${label} (status ${i + 1})`,
+        dataset: { path: path(field) },
+        onchange: edit(field, (t) => t.checked),
+      });
+    const type = element(
+      'select',
+      {
+        'aria-label': `Type of status ${i + 1}`,
+        dataset: { path: path('type') },
+        onchange: edit('type', (t) => t.value),
+      },
+      TYPES.map((t) => element('option', { value: t, textContent: t, selected: status.type === t })),
+    );
+    const remove = element('button', {
+      type: 'button',
+      textContent: 'Remove',
+      'aria-label': `Remove status ${i + 1}`,
+      onclick: () => {
+        state.rows.splice(i, 1);
+        renderRows();
+        setDirty(true);
+      },
+    });
+    return element('tr', { dataset: { path: `statuses[${i}]` } }, [
+      element('td', {}, [text('value', 'Value')]),
+      element('td', {}, [type]),
+      element('td', {}, [
+        text('plan', 'Plan', { placeholder: status.type === 'paying' ? status.value || 'the value' : '' }),
+      ]),
+      element('td', {}, [check('trial', 'Trial')]),
+      element('td', {}, [check('nonCustomer', 'Not a customer')]),
+      element('td', {}, [text('description', 'Description')]),
+      element('td', {}, [remove]),
+    ]);
+  });
+  $('rows').replaceChildren(...rows);
+}
+
+function render() {
+  renderRows();
+  $('matching').value = state.matching;
+  $('unique-plans').checked = state.uniquePlans;
+  $('version').textContent = `version ${state.version}`;
+  $('errors').replaceChildren();
+  setDirty(false);
+}
+
+function catalogOf() {
+  const catalog = { statuses: state.rows.map((s) => ({ ...s })), matching: state.matching };
+  if (state.uniquePlans) catalog.uniquePlans = true;
+  return catalog;
+}
+
+async function loadCatalog() {
+  const { ok, data } = await api('GET', '/v1/catalog');
+  if (!ok) return say(data.detail ?? data.title ?? 'Could not load the catalog.', 'error');
+  state.rows = data.catalog.statuses.map((s) => ({ ...s }));
+  state.matching = data.catalog.matching ?? 'insensitive';
+  state.uniquePlans = data.catalog.uniquePlans === true;
+  state.version = data.version;
+  $('key-form').hidden = true;
+  $('editor').hidden = false;
+  render();
+}
+
+async function loadUnknown() {
+  const { ok, data } = await api('GET', '/v1/reports/unknown');
+  if (!ok) return;
+  // Spellings the catalog would match as one status are one row (counts added); the status it offers to
+  // add is the most frequent spelling, a trimmed one on a tie.
+  const keyOf = (value) => (state.matching === 'insensitive' ? value.trim().toLowerCase() : value);
+  const groups = new Map();
+  for (const v of data.values) {
+    if (v.reason !== 'not-in-catalog' || typeof v.value !== 'string') continue;
+    const group = groups.get(keyOf(v.value));
+    if (!group) {
+      groups.set(keyOf(v.value), { ...v, best: v.count, spellings: [v.value] });
+      continue;
+    }
+    const trimmed = (x) => x === x.trim();
+    if (v.count > group.best || (v.count === group.best && trimmed(v.value) && !trimmed(group.value))) {
+      group.value = v.value;
+      group.best = v.count;
+    }
+    group.count += v.count;
+    group.spellings.push(v.value);
+    group.sampleAccountIds = [...group.sampleAccountIds, ...v.sampleAccountIds].slice(0, 5);
+  }
+  const values = [...groups.values()];
+  const known = new Set(state.rows.map((s) => keyOf(s.value)));
+  $('unknown-rows').replaceChildren(
+    ...values.map((v) => {
+      const value = v.value.trim();
+      const add = element('button', {
+        type: 'button',
+        textContent: `Add “${value}”`,
+        disabled: known.has(keyOf(value)),
+        onclick: () => {
+          state.rows.push({ value, type: 'free' });
+          renderRows();
+          setDirty(true);
+          add.disabled = true;
+          say(`Added “${value}” as free: choose its type, then save.`);
+          document.querySelector(`[data-path="statuses[${state.rows.length - 1}].type"]`)?.focus();
+        },
+      });
+      return element('tr', {}, [
+        element('td', { textContent: v.spellings.map((x) => JSON.stringify(x)).join(', ') }),
+        element('td', { textContent: v.count.toLocaleString('en-US') }),
+        element('td', { textContent: v.sampleAccountIds.join(', ') }),
+        element('td', {}, [add]),
+      ]);
+    }),
+  );
+  $('unknown-none').hidden = values.length > 0;
+  $('unknown').hidden = false;
+}
+
+/** Marks each field (or row) a problem names, and lists every problem with its path. */
+function showProblems(problems) {
+  for (const marked of document.querySelectorAll('[aria-invalid="true"]'))
+    marked.removeAttribute('aria-invalid');
+  for (const row of document.querySelectorAll('tr.invalid')) row.classList.remove('invalid');
+  $('errors').replaceChildren(
+    ...problems.map((p) => {
+      const target = document.querySelector(`[data-path="${CSS.escape(p.at)}"]`);
+      if (target?.tagName === 'TR') target.classList.add('invalid');
+      else if (target) {
+        target.setAttribute('aria-invalid', 'true');
+        target.title = p.message;
+        target.closest('tr')?.classList.add('invalid');
+      }
+      return element('li', { textContent: `${p.at}: ${p.message}` });
+    }),
+  );
+}
+
+async function save() {
+  $('save').disabled = true;
+  const { ok, data } = await api('PUT', '/v1/catalog', catalogOf());
+  if (!ok) {
+    setDirty(true);
+    say(data.detail ?? data.title ?? 'The catalog was not saved.', 'error');
+    showProblems(data.errors ?? []);
+    return;
+  }
+  state.version = data.version;
+  render();
+  const n = data.reclassified;
+  say(
+    `Saved version ${data.version}: ${n.toLocaleString('en-US')} account${n === 1 ? '' : 's'} re-classified.`,
+  );
+  await loadUnknown();
+}
+
+function start() {
+  $('key-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(KEY, $('key').value.trim());
+    say('');
+    try {
+      await loadCatalog();
+      await loadUnknown();
+    } catch {
+      // a refused key: the form is back with its message
+    }
+  });
+  $('add').addEventListener('click', () => {
+    state.rows.push({ value: '', type: 'free' });
+    renderRows();
+    setDirty(true);
+    document.querySelector(`[data-path="statuses[${state.rows.length - 1}].value"]`)?.focus();
+  });
+  $('matching').addEventListener('change', (event) => {
+    state.matching = event.target.value;
+    setDirty(true);
+  });
+  $('unique-plans').addEventListener('change', (event) => {
+    state.uniquePlans = event.target.checked;
+    setDirty(true);
+  });
+  $('save').addEventListener('click', () => save().catch(() => {}));
+  $('discard').addEventListener('click', () => loadCatalog().then(() => say('Changes discarded.')));
+  window.addEventListener('beforeunload', (event) => {
+    if (state.dirty) event.preventDefault();
+  });
+  if (sessionStorage.getItem(KEY)) loadCatalog().then(loadUnknown, () => {});
+  else showKeyForm();
+}
+
+start();
