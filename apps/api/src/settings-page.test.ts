@@ -97,6 +97,58 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
     expect(account.classification).toMatchObject({ statusType: 'paying', status: 'Gold', plan: 'Gold plan' });
   });
 
+  it('previews rules (who would leave health), saves them, and shows errors and warnings by path', async () => {
+    const res = await fetch(`${server.url}/v1/accounts/t1/status`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'Pro', attributes: { region: 'TEST' } }),
+    });
+    expect(res.status).toBe(200);
+    const rule = (fact: string, operator: string, value: unknown) => [
+      {
+        name: 'test-tenants',
+        conditions: {
+          all: [{ fact, ...(fact === 'attributes' ? { path: '$.region' } : {}), operator, value }],
+        },
+        event: { type: 'exclude', params: { reason: 'test tenant' } },
+      },
+    ];
+    const editor = page.getByLabel('Rules (JSON)');
+    const message = page.locator('#rules-message');
+    const problems = page.locator('#rules-problems li');
+    await page.reload();
+    await until(() => editor.inputValue()).toBe('[]');
+
+    await editor.fill('[{');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await until(() => message.textContent()).toMatch(/^Not JSON: /);
+
+    await editor.fill(JSON.stringify(rule('colour', 'equal', 'TEST')));
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await until(() => problems.first().textContent()).toMatch(
+      /^error \[0\]\.conditions\.all\[0\]\.fact: unknown fact "colour"/,
+    );
+
+    await editor.fill(JSON.stringify(rule('attributes', 'equal', 'TEST')));
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await until(() => message.textContent()).toMatch(/0 would enter, 1 would leave\. Nothing is saved yet\./);
+    expect(await page.locator('#rules-preview li').first().textContent()).toBe(
+      't1 (Pro): active-customer, exclude by test-tenants',
+    );
+    expect((await get<{ rules: unknown[] }>('/v1/rules')).rules).toEqual([]);
+
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await until(() => message.textContent()).toMatch(/^Saved rules version \d+\.$/);
+    expect((await get<{ rules: unknown[] }>('/v1/rules')).rules).toEqual(rule('attributes', 'equal', 'TEST'));
+    expect(await problems.count()).toBe(0);
+
+    await editor.fill(JSON.stringify(rule('status', 'in', 'Pro')));
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await until(() => problems.first().textContent()).toMatch(
+      /^warning \[0\]\.conditions\.all\[0\]\.value: in with a string value is a substring test/,
+    );
+  });
+
   it('serves the page with a policy that allows its own script only', async () => {
     const res = await fetch(`${server.url}/settings`);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");

@@ -1,6 +1,7 @@
-// The catalog settings page: reads and saves the tenant's catalog through the API with the tenant's key,
-// shows the API's validation problems on the fields they name, and lists the values accounts carry that
-// the catalog does not know, each one click away from a new status. No framework, no build step.
+// The settings page: reads and saves the tenant's catalog and eligibility rules through the API with the
+// tenant's key, shows the API's problems on the fields they name (and rule warnings), previews who a rule
+// change moves in or out of health, and lists the values accounts carry that the catalog does not know,
+// each one click away from a new status. No framework, no build step.
 
 const KEY = 'statuskit-api-key';
 const TYPES = ['free', 'paying', 'cancelled'];
@@ -46,6 +47,7 @@ function say(text, kind = 'ok') {
 function showKeyForm(problem) {
   $('key-form').hidden = false;
   $('editor').hidden = true;
+  $('rules-section').hidden = true;
   $('unknown').hidden = true;
   if (problem) say(problem, 'error');
 }
@@ -235,6 +237,89 @@ async function save() {
   await loadUnknown();
 }
 
+// Rules: a JSON editor with a dry run (who enters or leaves health) before saving.
+function rulesSay(text, kind = 'ok') {
+  const message = $('rules-message');
+  message.textContent = text;
+  message.className = kind;
+}
+
+function showRuleProblems(errors = [], warnings = []) {
+  $('rules-problems').replaceChildren(
+    ...errors.map((p) => element('li', { className: 'error', textContent: `error ${p.at}: ${p.message}` })),
+    ...warnings.map((p) =>
+      element('li', { className: 'warning', textContent: `warning ${p.at}: ${p.message}` }),
+    ),
+  );
+}
+
+function rulesText() {
+  try {
+    return JSON.parse($('rules').value);
+  } catch (error) {
+    rulesSay(`Not JSON: ${error.message}`, 'error');
+    showRuleProblems();
+    return undefined;
+  }
+}
+
+async function loadRules() {
+  const { ok, data } = await api('GET', '/v1/rules');
+  if (!ok) return;
+  $('rules').value = JSON.stringify(data.rules, null, 2);
+  $('rules-version').textContent = `version ${data.version}`;
+  showRuleProblems([], data.warnings);
+  $('rules-section').hidden = false;
+}
+
+function sampleList(title, samples) {
+  return [
+    element('h3', { textContent: title }),
+    element(
+      'ul',
+      {},
+      samples.map((s) =>
+        element('li', {
+          textContent: `${s.accountId} (${s.status ?? 'no status'}): ${s.eligibility.reasons
+            .map((r) => (r.source === 'rule' ? `${r.type} by ${r.rule}` : r.code))
+            .join(', ')}`,
+        }),
+      ),
+    ),
+  ];
+}
+
+async function previewRules() {
+  const rules = rulesText();
+  if (rules === undefined) return;
+  const { ok, data } = await api('POST', '/v1/rules/preview', rules);
+  showRuleProblems(data.errors, data.warnings);
+  if (!ok) {
+    $('rules-preview').replaceChildren();
+    return rulesSay(data.detail ?? data.title ?? 'The rules are not valid.', 'error');
+  }
+  rulesSay(
+    `${data.total} accounts: ${data.eligibleNow} in health now, ${data.eligibleWithProposed} with these rules; ` +
+      `${data.entering} would enter, ${data.leaving} would leave. Nothing is saved yet.`,
+  );
+  $('rules-preview').replaceChildren(
+    ...(data.entering ? sampleList('Would enter', data.samples.entering) : []),
+    ...(data.leaving ? sampleList('Would leave', data.samples.leaving) : []),
+  );
+}
+
+async function saveRules() {
+  const rules = rulesText();
+  if (rules === undefined) return;
+  const { ok, data } = await api('PUT', '/v1/rules', rules);
+  showRuleProblems(data.errors, data.warnings);
+  $('rules-preview').replaceChildren();
+  if (!ok) return rulesSay(data.detail ?? data.title ?? 'The rules were not saved.', 'error');
+  $('rules').value = JSON.stringify(data.rules, null, 2);
+  $('rules-version').textContent = `version ${data.version}`;
+  rulesSay(`Saved rules version ${data.version}.`);
+}
+
 function start() {
   $('key-form').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -242,6 +327,7 @@ function start() {
     say('');
     try {
       await loadCatalog();
+      await loadRules();
       await loadUnknown();
     } catch {
       // a refused key: the form is back with its message
@@ -262,11 +348,17 @@ function start() {
     setDirty(true);
   });
   $('save').addEventListener('click', () => save().catch(() => {}));
+  $('preview-rules').addEventListener('click', () => previewRules().catch(() => {}));
+  $('save-rules').addEventListener('click', () => saveRules().catch(() => {}));
   $('discard').addEventListener('click', () => loadCatalog().then(() => say('Changes discarded.')));
   window.addEventListener('beforeunload', (event) => {
     if (state.dirty) event.preventDefault();
   });
-  if (sessionStorage.getItem(KEY)) loadCatalog().then(loadUnknown, () => {});
+  if (sessionStorage.getItem(KEY))
+    loadCatalog()
+      .then(loadRules)
+      .then(loadUnknown)
+      .catch(() => {});
   else showKeyForm();
 }
 
