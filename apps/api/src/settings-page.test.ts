@@ -73,6 +73,22 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
     await page.getByRole('button', { name: 'Remove status 7' }).click();
   });
 
+  it('says so when the API cannot be reached, and keeps the edit', async () => {
+    await page.route('**/v1/catalog', (route) => route.abort('connectionrefused'));
+    await page.getByLabel('Description of status 1').fill('Trying it out');
+    await page.getByRole('button', { name: 'Save catalog' }).click();
+    await until(() => page.locator('#message').textContent()).toMatch(
+      /^Could not reach statuskit .*nothing was saved/,
+    );
+    await page.unroute('**/v1/catalog');
+    expect(await page.getByLabel('Description of status 1').inputValue()).toBe('Trying it out');
+    expect(await page.getByRole('button', { name: 'Save catalog' }).isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await until(() => page.getByLabel('Description of status 1').inputValue()).toBe(
+      'Evaluating the product; not paying yet',
+    );
+  });
+
   it('turns an Unknown value into a status in two clicks, and re-classifies the accounts', async () => {
     await push('a1', ' gold ');
     await push('a2', 'Gold');

@@ -21,14 +21,20 @@ function element(tag, props = {}, children = []) {
 }
 
 async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${sessionStorage.getItem(KEY) ?? ''}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${sessionStorage.getItem(KEY) ?? ''}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    say(`Could not reach statuskit (${error.message}); nothing was saved. Try again.`, 'error');
+    throw error;
+  }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 || response.status === 403) {
     sessionStorage.removeItem(KEY);
@@ -221,7 +227,10 @@ function showProblems(problems) {
 
 async function save() {
   $('save').disabled = true;
-  const { ok, data } = await api('PUT', '/v1/catalog', catalogOf());
+  const { ok, data } = await api('PUT', '/v1/catalog', catalogOf()).catch((error) => {
+    setDirty(true);
+    throw error;
+  });
   if (!ok) {
     setDirty(true);
     say(data.detail ?? data.title ?? 'The catalog was not saved.', 'error');
