@@ -34,11 +34,11 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
     await store?.close();
   });
 
-  const push = (accountId: string, status: string) =>
+  const push = (accountId: string, status: string, attributes?: Record<string, unknown>) =>
     fetch(`${server.url}/v1/accounts/${accountId}/status`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status }),
+      body: JSON.stringify({ status, ...(attributes ? { attributes } : {}) }),
     }).then((r) => expect(r.status).toBe(200));
   const until = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000 });
   const get = async <T>(path: string): Promise<T> =>
@@ -114,12 +114,7 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
   });
 
   it('previews rules (who would leave health), saves them, and shows errors and warnings by path', async () => {
-    const res = await fetch(`${server.url}/v1/accounts/t1/status`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'Pro', attributes: { region: 'TEST' } }),
-    });
-    expect(res.status).toBe(200);
+    await push('t1', 'Pro', { region: 'TEST' });
     const rule = (fact: string, operator: string, value: unknown) => [
       {
         name: 'test-tenants',

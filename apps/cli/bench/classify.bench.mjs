@@ -10,7 +10,7 @@ import { parse } from 'csv-parse';
 import Papa from 'papaparse';
 import { inferSchema, initParser } from 'udsv';
 import { classifyCommand } from '../dist/commands/classify.js';
-import { openInput } from '../dist/read-records.js';
+import { parseRecordChunk, recordChunks } from '../dist/csv-chunks.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = 3;
@@ -60,8 +60,15 @@ const bare = {
     }),
   "papaparse's parser on record-aligned chunks (statuskit's reader)": async () => {
     let n = 0;
-    for await (const batch of openInput(file, undefined, { objects: false }).batches(() => {}))
-      n += batch.length;
+    const state = { header: undefined };
+    const count = () => {
+      n++;
+    };
+    for await (const { bytes, dialect } of recordChunks(
+      createReadStream(file, { highWaterMark: 1 << 18 }),
+      1 << 18,
+    ))
+      parseRecordChunk(bytes, dialect, state, count, () => {});
     return n;
   },
   'uDSV, streamed (misreads malformed rows silently)': async () => {

@@ -1,7 +1,7 @@
 import { classify, type Eligibility, type EligibilityReason, evaluate } from '@statuskit/core';
 import { CliError } from './cli-error.js';
 import type { LoadedConfig } from './config.js';
-import { type CsvDialect, type HeaderState, parseChunk, recordSlices } from './csv-chunks.js';
+import { type CsvDialect, type HeaderState, parseRecordChunk, recordOf } from './csv-chunks.js';
 import { csvCell, csvLine, type OutputFormat } from './write-records.js';
 
 /** The columns `classify` adds to every record, in order. */
@@ -145,12 +145,13 @@ export function csvChunkClassifier(
   const objects = output === 'ndjson' || config.evaluator.usesFacts.has('attributes');
   const f = config.fields;
   const reused: CliAccount = { id: '', status: undefined, attributes: {}, statusObservedAt: undefined };
-  const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   let indexes: { id: number; status: number; observed: number } | undefined;
   let text = '';
-  const rawRows = output === 'csv' && dialect.delimiter === ',';
-  const onRow = (cells: string[], raw: string | undefined) => {
+  let records = 0;
+  let headerWritten = false;
+  const onRow = (cells: string[], _line: number, raw: string | undefined) => {
+    records++;
     const header = state.header as string[];
     indexes ??= {
       id: header.indexOf(f.id),
@@ -158,8 +159,7 @@ export function csvChunkClassifier(
       observed: f.observedAt ? header.indexOf(f.observedAt) : -1,
     };
     if (objects) {
-      const record: Record<string, unknown> = {};
-      for (let c = 0; c < header.length; c++) record[header[c] as string] = cells[c];
+      const record = recordOf(header, cells);
       const account = accountOf(record, config);
       text += output === 'csv' ? rc.csvRow(cells, account, raw) : rc.jsonLine(record, account);
       return;
@@ -182,28 +182,26 @@ export function csvChunkClassifier(
       }
       length += encoder.encodeInto(s, out.subarray(length)).written;
     };
-    let records = 0;
-    let lines = 0;
+    records = 0;
     const bad: { line: number; message: string }[] = [];
-    for (const slice of recordSlices(bytes, dialect)) {
-      const hadHeader = state.header !== undefined;
-      const base = lines;
-      text = '';
-      lines += parseChunk(
-        decoder.decode(slice),
-        dialect,
-        state,
-        (cells, _line, raw) => {
-          records++;
-          onRow(cells, raw);
+    const lines = parseRecordChunk(
+      bytes,
+      dialect,
+      state,
+      onRow,
+      (line, message) => bad.push({ line, message }),
+      {
+        wantRaw: output === 'csv' && dialect.delimiter === ',',
+        sliceDone: () => {
+          if (!headerWritten && state.header) {
+            headerWritten = true;
+            if (output === 'csv') emit(`${csvLine(rc.columns(state.header))}\n`);
+          }
+          emit(text);
+          text = '';
         },
-        (line, message) => bad.push({ line: base + line, message }),
-        rawRows,
-      );
-      if (!hadHeader && state.header && output === 'csv') emit(`${csvLine(rc.columns(state.header))}\n`);
-      emit(text);
-    }
-    text = '';
+      },
+    );
     return { out: out.subarray(0, length), records, bad, lines };
   };
 }

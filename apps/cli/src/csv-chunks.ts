@@ -171,6 +171,13 @@ export type BadRowHandler = (line: number, message: string) => void;
 /** Where the line breaks of the text being parsed are (reused: grown, never shrunk). */
 let breaks = new Int32Array(4096);
 
+export interface ParseOptions {
+  /** Hand each row's own text to `row` when it is at hand. */
+  readonly wantRaw?: boolean;
+  /** The line the text starts on, added to every line reported. */
+  readonly firstLine?: number;
+}
+
 /** Holds the header once the first non-blank row has been read. */
 export interface HeaderState {
   header: string[] | undefined;
@@ -187,7 +194,7 @@ export function parseChunk(
   state: HeaderState,
   row: RowHandler,
   bad: BadRowHandler,
-  wantRaw = false,
+  { wantRaw = false, firstLine = 0 }: ParseOptions = {},
 ): number {
   // papaparse's parser itself: Papa.parse on a string adds a streamer that copies every result.
   const result = new Papa.Parser({ delimiter: dialect.delimiter, newline: dialect.newline }).parse(
@@ -219,7 +226,7 @@ export function parseChunk(
   let header = state.header;
   for (let r = 0; r < rows.length; r++) {
     const cells = rows[r] as string[];
-    const start = plain ? r : line;
+    const start = firstLine + (plain ? r : line);
     if (!plain) {
       line++;
       for (let c = 0; c < cells.length; c++) {
@@ -249,4 +256,37 @@ export function parseChunk(
       );
   }
   return lines;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Parses a chunk of whole records slice by slice (see `recordSlices`), lines counted from 0 within the
+ * chunk; `sliceDone` runs after each slice, so a caller can pass on what the slice produced while it is
+ * young. Returns the number of lines the chunk spans.
+ */
+export function parseRecordChunk(
+  bytes: Uint8Array,
+  dialect: CsvDialect,
+  state: HeaderState,
+  row: RowHandler,
+  bad: BadRowHandler,
+  options: { readonly wantRaw?: boolean; readonly sliceDone?: () => void } = {},
+): number {
+  let lines = 0;
+  for (const slice of recordSlices(bytes, dialect)) {
+    lines += parseChunk(decoder.decode(slice), dialect, state, row, bad, {
+      firstLine: lines,
+      ...(options.wantRaw ? { wantRaw: true } : {}),
+    });
+    options.sliceDone?.();
+  }
+  return lines;
+}
+
+/** A row as an object under the header's names. */
+export function recordOf(header: readonly string[], cells: readonly string[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let c = 0; c < header.length; c++) record[header[c] as string] = cells[c];
+  return record;
 }

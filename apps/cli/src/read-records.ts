@@ -2,22 +2,15 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CliError } from './cli-error.js';
-import { type HeaderState, parseChunk, recordChunks, recordSlices } from './csv-chunks.js';
-
-const decoder = new TextDecoder();
+import { type HeaderState, parseRecordChunk, recordChunks, recordOf } from './csv-chunks.js';
 
 export type InputFormat = 'csv' | 'ndjson' | 'json';
 
 export interface SourceRecord {
-  /** The record as an object; for CSV read without `objects`, an empty object (use `cells`). */
   readonly record: Record<string, unknown>;
   /** 1-based line of the record's start in the (decompressed) input. */
   readonly line: number;
-  /** CSV only: the row's cells in header order (writers reuse them instead of copying the record). */
-  readonly cells?: readonly string[];
 }
-
-const NO_OBJECT: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 export interface BadRecord {
   readonly line: number;
@@ -30,13 +23,8 @@ export interface OpenedInput {
   readonly size: number | undefined;
   /** Bytes read so far from disk. */
   bytesRead(): number;
-  /** Records in batches (about 64 KiB of input each). */
+  /** Records in batches (one per chunk of input, about 256 KiB). */
   batches(onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord[]>;
-}
-
-export interface OpenOptions {
-  /** CSV: build an object per row (default true). Without it, rows come as `cells` only. */
-  readonly objects?: boolean;
 }
 
 export function detectFormat(path: string, explicit?: string): InputFormat {
@@ -90,15 +78,14 @@ export function openBytes(path: string): InputBytes {
 }
 
 /** Opens a file (or `-` for stdin), gunzipping `.gz`, and reads records in constant memory. */
-export function openInput(path: string, explicitFormat?: string, options: OpenOptions = {}): OpenedInput {
+export function openInput(path: string, explicitFormat?: string): OpenedInput {
   const format = detectFormat(path, explicitFormat);
   const bytes = openBytes(path);
   const csv: HeaderState = { header: undefined };
-  const objects = options.objects !== false;
   const text = () => bytes.stream.setEncoding('utf8') as AsyncIterable<string> & Readable;
   const batches = (onBad: (bad: BadRecord) => void) =>
     format === 'csv'
-      ? csvBatches(bytes.stream, onBad, csv, objects)
+      ? csvBatches(bytes.stream, onBad, csv)
       : format === 'ndjson'
         ? ndjsonBatches(text(), onBad)
         : jsonArrayBatches(text(), onBad);
@@ -115,30 +102,18 @@ async function* csvBatches(
   stream: AsyncIterable<Buffer>,
   onBad: (bad: BadRecord) => void,
   state: HeaderState,
-  objects: boolean,
 ): AsyncGenerator<SourceRecord[]> {
   let base = 1;
   for await (const { bytes, dialect } of recordChunks(stream, READ_BYTES)) {
-    for (const slice of recordSlices(bytes, dialect)) {
-      const batch: SourceRecord[] = [];
-      const lines = parseChunk(
-        decoder.decode(slice),
-        dialect,
-        state,
-        (cells, line) => {
-          const header = state.header as string[];
-          let record = NO_OBJECT;
-          if (objects) {
-            record = {};
-            for (let c = 0; c < header.length; c++) record[header[c] as string] = cells[c];
-          }
-          batch.push({ record, line: base + line, cells });
-        },
-        (line, message) => onBad({ line: base + line, message }),
-      );
-      base += lines;
-      yield batch;
-    }
+    const batch: SourceRecord[] = [];
+    base += parseRecordChunk(
+      bytes,
+      dialect,
+      state,
+      (cells, line) => batch.push({ record: recordOf(state.header as string[], cells), line: base + line }),
+      (line, message) => onBad({ line: base + line, message }),
+    );
+    yield batch;
   }
 }
 

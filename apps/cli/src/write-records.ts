@@ -13,15 +13,7 @@ export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   const s =
     typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (s === '') return s;
-  const plain =
-    s.indexOf(',') === -1 &&
-    s.indexOf('"') === -1 &&
-    s.indexOf('\n') === -1 &&
-    s.indexOf('\r') === -1 &&
-    !isSpace(s.charCodeAt(0)) &&
-    !isSpace(s.charCodeAt(s.length - 1));
-  return plain ? s : `"${s.replaceAll('"', '""')}"`;
+  return plain(s) ? s : `"${s.replaceAll('"', '""')}"`;
 }
 
 /** A string that can stand as a CSV field unquoted: no comma, quote or line break, no edge spaces. */
@@ -40,8 +32,7 @@ function plain(s: string): boolean {
 export function csvLine(cells: readonly unknown[]): string {
   let line = '';
   for (let i = 0; i < cells.length; i++) {
-    const v = cells[i];
-    const cell = typeof v === 'string' && plain(v) ? v : csvCell(v);
+    const cell = csvCell(cells[i]);
     line = i === 0 ? cell : `${line},${cell}`;
   }
   return line;

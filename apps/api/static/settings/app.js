@@ -44,11 +44,15 @@ async function api(method, path, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
-function say(text, kind = 'ok') {
-  const message = $('message');
+/** A line for the person editing, in the page's message area or the rules' (`where`). */
+function say(text, kind = 'ok', where = 'message') {
+  const message = $(where);
   message.textContent = text;
   message.className = kind;
 }
+
+/** What a refused request's problem document says, or `fallback`. */
+const problemText = (data, fallback) => data.detail ?? data.title ?? fallback;
 
 function showKeyForm(problem) {
   $('key-form').hidden = false;
@@ -143,7 +147,7 @@ function catalogOf() {
 
 async function loadCatalog() {
   const { ok, data } = await api('GET', '/v1/catalog');
-  if (!ok) return say(data.detail ?? data.title ?? 'Could not load the catalog.', 'error');
+  if (!ok) return say(problemText(data, 'Could not load the catalog.'), 'error');
   state.rows = data.catalog.statuses.map((s) => ({ ...s }));
   state.matching = data.catalog.matching ?? 'insensitive';
   state.uniquePlans = data.catalog.uniquePlans === true;
@@ -233,7 +237,7 @@ async function save() {
   });
   if (!ok) {
     setDirty(true);
-    say(data.detail ?? data.title ?? 'The catalog was not saved.', 'error');
+    say(problemText(data, 'The catalog was not saved.'), 'error');
     showProblems(data.errors ?? []);
     return;
   }
@@ -247,11 +251,7 @@ async function save() {
 }
 
 // Rules: a JSON editor with a dry run (who enters or leaves health) before saving.
-function rulesSay(text, kind = 'ok') {
-  const message = $('rules-message');
-  message.textContent = text;
-  message.className = kind;
-}
+const rulesSay = (text, kind = 'ok') => say(text, kind, 'rules-message');
 
 function showRuleProblems(errors = [], warnings = []) {
   $('rules-problems').replaceChildren(
@@ -305,7 +305,7 @@ async function previewRules() {
   showRuleProblems(data.errors, data.warnings);
   if (!ok) {
     $('rules-preview').replaceChildren();
-    return rulesSay(data.detail ?? data.title ?? 'The rules are not valid.', 'error');
+    return rulesSay(problemText(data, 'The rules are not valid.'), 'error');
   }
   rulesSay(
     `${data.total} accounts: ${data.eligibleNow} in health now, ${data.eligibleWithProposed} with these rules; ` +
@@ -323,7 +323,7 @@ async function saveRules() {
   const { ok, data } = await api('PUT', '/v1/rules', rules);
   showRuleProblems(data.errors, data.warnings);
   $('rules-preview').replaceChildren();
-  if (!ok) return rulesSay(data.detail ?? data.title ?? 'The rules were not saved.', 'error');
+  if (!ok) return rulesSay(problemText(data, 'The rules were not saved.'), 'error');
   $('rules').value = JSON.stringify(data.rules, null, 2);
   $('rules-version').textContent = `version ${data.version}`;
   rulesSay(`Saved rules version ${data.version}.`);
