@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { count } from './words.js';
 
 export interface Progress {
   /** Call after each batch: redraws at most five times a second. */
@@ -20,19 +21,25 @@ export function startProgress(
   const bar = new cliProgress.SingleBar(
     {
       format: size
-        ? ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}'
-        : ' {rows} rows | {rate} rows/s',
+        ? ' {bar} {percentage}% | {rows} | {speed} | ETA {eta_formatted}'
+        : ' {rows} | {speed}',
       stream: process.stderr,
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(size ?? 1, 0, { rows: 0, rate: 0 });
-  const draw = (records: number, now: number) =>
+  bar.start(size ?? 1, 0, { rows: count(0, 'row'), speed: '0.00 s' });
+  // Under a second a rate is noise: the time stands in for it.
+  const draw = (records: number, now: number) => {
+    const seconds = (now - started) / 1000;
     bar.update(size ? Math.min(bytesRead(), size) : 1, {
-      rows: records.toLocaleString('en-US'),
-      rate: Math.round(records / Math.max((now - started) / 1000, 1e-3)).toLocaleString('en-US'),
+      rows: count(records, 'row'),
+      speed:
+        seconds < 1
+          ? `${seconds.toFixed(2)} s`
+          : `${Math.round(records / seconds).toLocaleString('en-US')} rows/s`,
     });
+  };
   let lastTick = 0;
   return {
     update(records) {

@@ -1,6 +1,7 @@
 import { classify, compileRules, evaluate } from '@statuskit/core';
 import { accountOf, asOfOption } from '../classify-records.js';
 import { EXIT } from '../cli-error.js';
+import { headerCheck } from '../columns.js';
 import { loadConfig, parseRulesOrFail, readJson } from '../config.js';
 import { scan } from '../scan.js';
 import type { ClassifyOptions } from './classify.js';
@@ -34,7 +35,7 @@ export async function rulesTestCommand(input: string, options: RulesTestOptions)
   };
   let total = 0;
   let eligible = 0;
-  const result = await scan(input, options, ({ record }) => {
+  const result = await scan(input, { ...options, checkHeader: headerCheck(input, config.columns) }, ({ record }) => {
     const account = accountOf(record, config);
     const c = classify(account, config.catalog);
     const e = evaluate(c, account, config.evaluator, asOf);
