@@ -25,7 +25,10 @@ const stripeSub = (id: string, customer: string, status: string, lookup: string,
   customer,
   livemode: true,
   created: 1_767_225_600,
-  items: { object: 'list', data: [{ price: { id: `price_${lookup}`, lookup_key: lookup, product: 'prod_1' } }] },
+  items: {
+    object: 'list',
+    data: [{ price: { id: `price_${lookup}`, lookup_key: lookup, product: 'prod_1' } }],
+  },
   ...extra,
 });
 const stripeEvent = (type: string, created: number, object: unknown) => ({
@@ -47,7 +50,7 @@ const stripeConfig = file(
 const OCT_25 = Date.UTC(2026, 9, 25) / 1000;
 const NOV_12 = Date.UTC(2026, 10, 12) / 1000;
 
-describe('map: ordering of one subscription\'s events (point 1)', () => {
+describe("map: ordering of one subscription's events (point 1)", () => {
   it('a deleted event after an older downgrade maps to Cancelled, in either order', () => {
     const downgraded = stripeEvent(
       'customer.subscription.updated',
@@ -128,7 +131,14 @@ describe('map: list objects and webhook bodies as input (point 3)', () => {
     });
     const config = file('cb-plans.json', JSON.stringify({ plans: [{ status: 'Pro', itemIds: ['pro'] }] }));
     const page = { list: [entry('c1', 'active'), entry('c2', 'in_trial')], next_offset: '["1768000000000"]' };
-    const one = cli(['map', '--mapper', 'chargebee', '-c', config, file('cb-page.json', JSON.stringify(page))]);
+    const one = cli([
+      'map',
+      '--mapper',
+      'chargebee',
+      '-c',
+      config,
+      file('cb-page.json', JSON.stringify(page)),
+    ]);
     expect(one.code, one.stderr).toBe(0);
     expect(ndjson(one.stdout).map((u) => u.status)).toEqual(['Pro', 'Trial']);
     const pages = file(
@@ -208,7 +218,16 @@ describe('classify, report, rules test: a column that is not in the header (poin
   const input = file('cols.csv', 'Id,Name,Customer_Status__c\n1,Acme,Pro\n');
 
   it('exits 2 naming the column and listing the header, with "did you mean" for a case-only difference', () => {
-    const r = cli(['classify', input, '--status-field', 'customer_status__c', '--id-field', 'Id', '-o', 'c.csv']);
+    const r = cli([
+      'classify',
+      input,
+      '--status-field',
+      'customer_status__c',
+      '--id-field',
+      'Id',
+      '-o',
+      'c.csv',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       'statuskit: cols.csv has no column customer_status__c (--status-field); its columns: Id, Name, Customer_Status__c. Did you mean Customer_Status__c?',
@@ -220,7 +239,9 @@ describe('classify, report, rules test: a column that is not in the header (poin
     expect(id.stderr).toContain('Did you mean Id?');
     const typo = cli(['rules', 'test', input, '--status-field', 'Status']);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toContain('has no column Status (--status-field); its columns: Id, Name, Customer_Status__c');
+    expect(typo.stderr).toContain(
+      'has no column Status (--status-field); its columns: Id, Name, Customer_Status__c',
+    );
     expect(typo.stderr).not.toContain('Did you mean');
   });
 
@@ -265,7 +286,21 @@ describe('classify: added columns never collide with input columns (point 6)', (
       'statuskit_eligible',
       'statuskit_reasons',
     ]);
-    expect(row).toEqual(['k1', 'Pro', 'gold-legacy', 'yes', 'old', 'x', 'none', 'paying', 'Pro', 'Pro', '', 'true', 'active-customer']);
+    expect(row).toEqual([
+      'k1',
+      'Pro',
+      'gold-legacy',
+      'yes',
+      'old',
+      'x',
+      'none',
+      'paying',
+      'Pro',
+      'Pro',
+      '',
+      'true',
+      'active-customer',
+    ]);
 
     const json = cli(['classify', input, '--output-format', 'ndjson']);
     const [record] = ndjson(json.stdout);
@@ -285,7 +320,10 @@ describe('classify: added columns never collide with input columns (point 6)', (
   });
 
   it('does the same for NDJSON input, record by record', () => {
-    const input = file('collide.ndjson', '{"id":"n1","status":"Trial","statusType":"vip"}\n{"id":"n2","status":"Pro"}\n');
+    const input = file(
+      'collide.ndjson',
+      '{"id":"n1","status":"Trial","statusType":"vip"}\n{"id":"n2","status":"Pro"}\n',
+    );
     const out = ndjson(cli(['classify', input]).stdout);
     expect(out[0]).toMatchObject({ statusType: 'vip', statuskit_statusType: 'free', rawStatus: 'Trial' });
     expect(out[1]).toMatchObject({ statusType: 'paying' });
@@ -306,12 +344,32 @@ describe('-o: written beside the target and renamed on success (point 7)', () =>
 
   it('leaves the previous file untouched and no temporary after --on-error fail, a bad input, a crash', () => {
     file('bad.csv', 'id,status\n1,Pro\n2,Pro,extra\n');
-    file('crash.mjs', "import { defineMapper } from '@statuskit/core/mapper';\nimport { z } from 'zod';\nexport default defineMapper({ name: 'crash', input: z.object({ id: z.string() }), map: (r) => ({ accountId: r.id, status: 'Pro' }), combine: () => { throw new Error('combine blew up'); } });\n");
+    file(
+      'crash.mjs',
+      "import { defineMapper } from '@statuskit/core/mapper';\nimport { z } from 'zod';\nexport default defineMapper({ name: 'crash', input: z.object({ id: z.string() }), map: (r) => ({ accountId: r.id, status: 'Pro' }), combine: () => { throw new Error('combine blew up'); } });\n",
+    );
     const runs = [
       ['classify', 'bad.csv', '--on-error', 'fail', '-o', 'kept.csv'],
-      ['map', '--mapper', 'stripe', '-c', stripeConfig, file('not-json.json', '{"object":"list","data":[1,'), '-o', 'kept.csv'],
+      [
+        'map',
+        '--mapper',
+        'stripe',
+        '-c',
+        stripeConfig,
+        file('not-json.json', '{"object":"list","data":[1,'),
+        '-o',
+        'kept.csv',
+      ],
       ['map', '--mapper', './crash.mjs', file('two.ndjson', '{"id":"a"}\n{"id":"a"}\n'), '-o', 'kept.csv'],
-      ['classify', file('trunc.csv.gz', halfOf(gzipSync(`id,status\n${Array.from({ length: 50_000 }, (_, i) => `z${i},Pro\n`).join('')}`))), '-o', 'kept.csv.gz'],
+      [
+        'classify',
+        file(
+          'trunc.csv.gz',
+          halfOf(gzipSync(`id,status\n${Array.from({ length: 50_000 }, (_, i) => `z${i},Pro\n`).join('')}`)),
+        ),
+        '-o',
+        'kept.csv.gz',
+      ],
     ];
     for (const args of runs) {
       file('kept.csv', previous);
@@ -327,22 +385,30 @@ describe('-o: written beside the target and renamed on success (point 7)', () =>
 
   it('removes its temporary when stopped by a signal', async () => {
     file('sig-out.csv', previous);
-    const child = spawn(process.execPath, [cliMain, 'classify', '-', '--format', 'csv', '-o', 'sig-out.csv'], {
-      cwd: dir,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    // Ready once the temporary exists beside the target.
-    await new Promise<void>((resolve) => {
-      const watcher = watch(dir, () => {
-        if (strays().length > 0) {
-          watcher.close();
-          resolve();
-        }
-      });
-      if (strays().length > 0) {
+    const child = spawn(
+      process.execPath,
+      [cliMain, 'classify', '-', '--format', 'csv', '-o', 'sig-out.csv'],
+      {
+        cwd: dir,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      },
+    );
+    // Ready once the temporary exists beside the target (or failed, if the process ends first).
+    await new Promise<void>((resolve, reject) => {
+      const watcher = watch(dir);
+      const done = (error?: Error) => {
         watcher.close();
-        resolve();
-      }
+        child.off('exit', exited);
+        if (error) reject(error);
+        else resolve();
+      };
+      const exited = () => done(new Error('the CLI ended before it made its temporary'));
+      const check = () => {
+        if (strays().length > 0) done();
+      };
+      child.once('exit', exited);
+      watcher.on('change', check);
+      check();
     });
     child.stdin.write('id,status\n1,Pro\n');
     child.kill('SIGTERM');
@@ -369,12 +435,21 @@ describe('a truncated gzip input (point 8)', () => {
       'cut.ndjson.gz',
       halfOf(gzipSync(Array.from({ length: 50_000 }, (_, i) => `{"id":"a${i}","status":"Pro"}\n`).join(''))),
     );
-    const m = cli(['map', '--mapper', 'field', '-c', file('f.json', JSON.stringify({ field: 'status', values: { Pro: 'Pro' } })), nd]);
+    const m = cli([
+      'map',
+      '--mapper',
+      'field',
+      '-c',
+      file('f.json', JSON.stringify({ field: 'status', values: { Pro: 'Pro' } })),
+      nd,
+    ]);
     expect(m.code).toBe(1);
     expect(m.stderr).toContain('cut.ndjson.gz: the gzip data ends early');
     const corrupt = cli(['classify', file('corrupt.csv.gz', 'not gzip at all')]);
     expect(corrupt.code).toBe(1);
-    expect(corrupt.stderr).toContain('corrupt.csv.gz: not gzip data (incorrect header check); 0 rows were read');
+    expect(corrupt.stderr).toContain(
+      'corrupt.csv.gz: not gzip data (incorrect header check); 0 rows were read',
+    );
   });
 });
 
@@ -412,7 +487,9 @@ describe('wording (point 11)', () => {
     );
     const classified = cli(['classify', file('five.csv', 'id,status\n1,Pro\n2,Pro\n3,Pro\n4,Pro\n5,Pro\n')]);
     expect(classified.stderr).toMatch(/^classified 5 records in 0\.\d\d s\n$/);
-    expect(cli(['classify', file('single.csv', 'id,status\n1,Pro\n')]).stderr).toMatch(/^classified 1 record in/);
+    expect(cli(['classify', file('single.csv', 'id,status\n1,Pro\n')]).stderr).toMatch(
+      /^classified 1 record in/,
+    );
     const cat = file('one-cat.json', JSON.stringify({ statuses: [{ value: 'Pro', type: 'paying' }] }));
     expect(cli(['catalog', 'validate', cat]).stdout).toContain('1 status.');
   });

@@ -144,7 +144,7 @@ inputOptions(
   program
     .command('map [input]')
     .description(
-      "apply a mapper to source records (NDJSON, CSV, a JSON array, a Stripe or Chargebee list object, or one webhook body; stdin as NDJSON); writes status updates as NDJSON, reports skips by reason",
+      'apply a mapper to source records (NDJSON, CSV, a JSON array, a Stripe or Chargebee list object, or one webhook body; stdin as NDJSON); writes status updates as NDJSON, reports skips by reason',
     )
     .requiredOption('-m, --mapper <name|module>', 'field, stripe, chargebee, or a module exporting a mapper')
     .option('-c, --config <file>', "the mapper's config (JSON; stripe, chargebee and field need one)")

@@ -20,9 +20,7 @@ export function startProgress(
   if (!process.stderr.isTTY || quiet) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
-      format: size
-        ? ' {bar} {percentage}% | {rows} | {speed} | ETA {eta_formatted}'
-        : ' {rows} | {speed}',
+      format: size ? ' {bar} {percentage}% | {rows} | {speed} | ETA {eta_formatted}' : ' {rows} | {speed}',
       stream: process.stderr,
       hideCursor: true,
     },

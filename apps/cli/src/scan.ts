@@ -34,7 +34,10 @@ const SHORT_LINES_SHOWN = 5;
  * (`--on-error skip`, the default) or stop the run (`fail`). Short CSV rows are counted, and `finish`
  * reports them once, with their first lines.
  */
-export function recordReport(path: string, onError = 'skip'): RecordReport & {
+export function recordReport(
+  path: string,
+  onError = 'skip',
+): RecordReport & {
   count(): number;
   finish(): void;
 } {
@@ -57,7 +60,8 @@ export function recordReport(path: string, onError = 'skip'): RecordReport & {
     count: () => bad,
     finish() {
       if (short === 0) return;
-      const more = short > shortLines.length ? `, and ${(short - shortLines.length).toLocaleString('en-US')} more` : '';
+      const more =
+        short > shortLines.length ? `, and ${(short - shortLines.length).toLocaleString('en-US')} more` : '';
       process.stderr.write(
         `warning: ${path}: ${count(short, 'row has', 'rows have')} fewer fields than the header; their missing trailing fields are read as empty (${shortLines.length === 1 ? 'line' : 'lines'} ${shortLines.join(', ')}${more})\n`,
       );

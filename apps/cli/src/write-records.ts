@@ -88,7 +88,10 @@ export class RecordWriter {
         throw new CliError(`cannot write ${path}: it is a directory`);
       installCleanup();
       this.#target = path;
-      this.#temporary = join(dir, `.${basename(path)}.statuskit-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+      this.#temporary = join(
+        dir,
+        `.${basename(path)}.statuskit-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+      );
       temporaries.add(this.#temporary);
       const file = createWriteStream(this.#temporary, { highWaterMark: 1 << 20 });
       this.#file = file;

@@ -64,11 +64,15 @@ export async function reportCommand(input: string, options: ReportOptions): Prom
   const asOf = asOfOption(options.asOf);
   const tally = new HealthTally(config.catalog, config.evaluator, { asOf });
   const evaluateOptions = { asOf };
-  const result = await scan(input, { ...options, checkHeader: headerCheck(input, config.columns) }, ({ record }) => {
-    const account = accountOf(record, config);
-    const c = classify(account, config.catalog);
-    tally.record(account, c, evaluate(c, account, config.evaluator, evaluateOptions));
-  });
+  const result = await scan(
+    input,
+    { ...options, checkHeader: headerCheck(input, config.columns) },
+    ({ record }) => {
+      const account = accountOf(record, config);
+      const c = classify(account, config.catalog);
+      tally.record(account, c, evaluate(c, account, config.evaluator, evaluateOptions));
+    },
+  );
   const summary = tally.summary();
   process.stdout.write(
     options.json
