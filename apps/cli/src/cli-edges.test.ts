@@ -259,6 +259,16 @@ describe('classify, report, rules test: a column that is not in the header (poin
     const ok = cli(['classify', input, '--status-field', 'Customer_Status__c', '--id-field', 'Id']);
     expect(ok.code).toBe(0);
   });
+
+  it('warns, for NDJSON, when no record has the field, with the key that differs only in case', () => {
+    const nd = file('cols.ndjson', '{"Id":"1","Status":"Pro"}\n{"Id":"2"}\n');
+    const r = cli(['report', nd, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'warning: no record of cols.ndjson has a field status (the default; set --status-field); did you mean Status?\n',
+    );
+    expect(cli(['report', nd, '--status-field', 'Status']).stderr).toBe('');
+  });
 });
 
 describe('classify: added columns never collide with input columns (point 6)', () => {

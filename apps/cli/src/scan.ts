@@ -1,4 +1,5 @@
 import { CliError, EXIT } from './cli-error.js';
+import { fieldsSeen, headerCheck, type RequiredColumn } from './columns.js';
 import { startProgress } from './progress.js';
 import {
   type BadRecord,
@@ -11,7 +12,12 @@ import {
 } from './read-records.js';
 import { count } from './words.js';
 
-export interface ScanOptions extends OpenOptions {
+export interface ScanOptions extends Omit<OpenOptions, 'checkHeader'> {
+  /**
+   * Fields every record should have: a CSV header without one stops the run (exit 2); for NDJSON and JSON,
+   * a field no record had is warned about at the end.
+   */
+  readonly required?: readonly RequiredColumn[];
   readonly format?: string;
   readonly onError?: string;
   readonly quiet?: boolean;
@@ -79,13 +85,19 @@ export async function scan(
   each: (r: SourceRecord, input: OpenedInput) => void | Promise<void>,
 ): Promise<ScanResult> {
   const reporter = recordReport(path, options.onError);
-  const input = openInput(path, options.format, options);
+  const required = options.required ?? [];
+  const input = openInput(path, options.format, {
+    ...(options.objects ? { objects: true } : {}),
+    ...(required.length ? { checkHeader: headerCheck(path, required) } : {}),
+  });
+  const seen = input.format !== 'csv' && required.length ? fieldsSeen(path, required) : undefined;
   const started = performance.now();
   let records = 0;
   const progress = startProgress(input.size, input.bytesRead, options.quiet);
   try {
     for await (const batch of input.batches(reporter)) {
       for (const r of batch) {
+        seen?.note(r.record);
         const pending = each(r, input);
         if (pending) await pending;
       }
@@ -99,5 +111,6 @@ export async function scan(
   }
   progress.stop(records);
   reporter.finish();
+  seen?.warn(records);
   return { records, bad: reporter.count(), seconds: (performance.now() - started) / 1000, input };
 }

@@ -102,7 +102,8 @@ async function classifyRecords(path: string, run: Run): Promise<Counted> {
   const rc = recordClassifier(config, asOf);
   let columns: string[] | undefined;
   let keys: string[] = [];
-  const result = await scan(path, { ...run.options, afterBatch: () => writer.flush() }, ({ record }) => {
+  const scanning = { ...run.options, required: config.columns, afterBatch: () => writer.flush() };
+  const result = await scan(path, scanning, ({ record }) => {
     const account = accountOf(record, config);
     if (format === 'ndjson') {
       writer.writeChunk(rc.jsonLine(record, account));

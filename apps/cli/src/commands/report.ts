@@ -1,7 +1,6 @@
 import { classify, evaluate, type HealthSummary, HealthTally } from '@statuskit/core';
 import { accountOf, asOfOption } from '../classify-records.js';
 import { CliError, EXIT } from '../cli-error.js';
-import { headerCheck } from '../columns.js';
 import { loadConfig } from '../config.js';
 import { scan } from '../scan.js';
 import { count } from '../words.js';
@@ -64,15 +63,11 @@ export async function reportCommand(input: string, options: ReportOptions): Prom
   const asOf = asOfOption(options.asOf);
   const tally = new HealthTally(config.catalog, config.evaluator, { asOf });
   const evaluateOptions = { asOf };
-  const result = await scan(
-    input,
-    { ...options, checkHeader: headerCheck(input, config.columns) },
-    ({ record }) => {
-      const account = accountOf(record, config);
-      const c = classify(account, config.catalog);
-      tally.record(account, c, evaluate(c, account, config.evaluator, evaluateOptions));
-    },
-  );
+  const result = await scan(input, { ...options, required: config.columns }, ({ record }) => {
+    const account = accountOf(record, config);
+    const c = classify(account, config.catalog);
+    tally.record(account, c, evaluate(c, account, config.evaluator, evaluateOptions));
+  });
   const summary = tally.summary();
   process.stdout.write(
     options.json

@@ -1,7 +1,6 @@
 import { classify, compileRules, evaluate } from '@statuskit/core';
 import { accountOf, asOfOption } from '../classify-records.js';
 import { EXIT } from '../cli-error.js';
-import { headerCheck } from '../columns.js';
 import { loadConfig, parseRulesOrFail, readJson } from '../config.js';
 import { scan } from '../scan.js';
 import type { ClassifyOptions } from './classify.js';
@@ -35,37 +34,33 @@ export async function rulesTestCommand(input: string, options: RulesTestOptions)
   };
   let total = 0;
   let eligible = 0;
-  const result = await scan(
-    input,
-    { ...options, checkHeader: headerCheck(input, config.columns) },
-    ({ record }) => {
-      const account = accountOf(record, config);
-      const c = classify(account, config.catalog);
-      const e = evaluate(c, account, config.evaluator, asOf);
-      total++;
-      if (e.eligible) eligible++;
-      for (const reason of e.reasons) {
-        if (reason.source !== 'rule') continue;
-        const stat = perRule[reason.index];
-        if (!stat) continue;
-        stat.fired++;
-        if (!reason.overridden) {
-          stat.decided++;
-          if (stat.examples.length < examples) stat.examples.push(account.id);
-        }
+  const result = await scan(input, { ...options, required: config.columns }, ({ record }) => {
+    const account = accountOf(record, config);
+    const c = classify(account, config.catalog);
+    const e = evaluate(c, account, config.evaluator, asOf);
+    total++;
+    if (e.eligible) eligible++;
+    for (const reason of e.reasons) {
+      if (reason.source !== 'rule') continue;
+      const stat = perRule[reason.index];
+      if (!stat) continue;
+      stat.fired++;
+      if (!reason.overridden) {
+        stat.decided++;
+        if (stat.examples.length < examples) stat.examples.push(account.id);
       }
-      if (old) {
-        const before = evaluate(c, account, old, asOf);
-        if (!before.eligible && e.eligible) {
-          moves.entering++;
-          if (moves.enteringExamples.length < examples) moves.enteringExamples.push(account.id);
-        } else if (before.eligible && !e.eligible) {
-          moves.leaving++;
-          if (moves.leavingExamples.length < examples) moves.leavingExamples.push(account.id);
-        }
+    }
+    if (old) {
+      const before = evaluate(c, account, old, asOf);
+      if (!before.eligible && e.eligible) {
+        moves.entering++;
+        if (moves.enteringExamples.length < examples) moves.enteringExamples.push(account.id);
+      } else if (before.eligible && !e.eligible) {
+        moves.leaving++;
+        if (moves.leavingExamples.length < examples) moves.leavingExamples.push(account.id);
       }
-    },
-  );
+    }
+  });
   const report = {
     total,
     eligible,
