@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { count } from './words.js';
+import { count, rowRate } from './words.js';
 
 export interface Progress {
   /** Call after each batch: redraws at most five times a second. */
@@ -32,10 +32,7 @@ export function startProgress(
     const seconds = (now - started) / 1000;
     bar.update(size ? Math.min(bytesRead(), size) : 1, {
       rows: count(records, 'row'),
-      speed:
-        seconds < 1
-          ? `${seconds.toFixed(2)} s`
-          : `${Math.round(records / seconds).toLocaleString('en-US')} rows/s`,
+      speed: rowRate(seconds, records) ?? `${seconds.toFixed(2)} s`,
     });
   };
   let lastTick = 0;

@@ -3,11 +3,13 @@ export function count(n: number, singular: string, plural = `${singular}s`): str
   return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
 }
 
-/**
- * How long a run took, and its rate when that means something: `in 0.04 s` under a second (a rate over
- * so short a run is noise), `in 2.3 s (1,234,567 rows/s)` from a second on.
- */
+/** A rate in rows per second, or undefined under a second: a rate over so short a run is noise. */
+export function rowRate(seconds: number, rows: number): string | undefined {
+  return seconds < 1 ? undefined : `${Math.round(rows / seconds).toLocaleString('en-US')} rows/s`;
+}
+
+/** How long a run took, and its rate from a second on: `in 0.04 s`, `in 2.3 s (1,234,567 rows/s)`. */
 export function duration(seconds: number, rows: number): string {
-  if (seconds < 1) return `in ${seconds.toFixed(2)} s`;
-  return `in ${seconds.toFixed(1)} s (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s)`;
+  const rate = rowRate(seconds, rows);
+  return rate ? `in ${seconds.toFixed(1)} s (${rate})` : `in ${seconds.toFixed(2)} s`;
 }
