@@ -170,7 +170,8 @@ export async function sync(
   const take = async (records: readonly Record<string, unknown>[], groups: StampGroups) => {
     for (const raw of records) {
       const record = typedRecord(raw, fields);
-      groups.see(record[fields.modstamp.name] as string);
+      const modstamp = record[fields.modstamp.name];
+      if (typeof modstamp === 'string') groups.see(modstamp);
       batch.read++;
       const deleted = record[fields.deleted.name] === true;
       if (deleted) batch.deleted++;
