@@ -344,6 +344,38 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     return file;
   };
 
+  /** Starts `sync --watch` every second; `until` waits for a condition on what it printed, `stop` ends it. */
+  const startWatch = (file: string) => {
+    const child = spawn(
+      process.execPath,
+      [connectorMain, 'sync', '--config', file, '--url', url, '--key', key, '--watch', '--interval', '1s'],
+      { env: { ...process.env, ...env } },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    const until = (done: (stderr: string) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const t = setInterval(() => {
+          if (done(stderr)) {
+            clearInterval(t);
+            resolve();
+          } else if (child.exitCode !== null) {
+            clearInterval(t);
+            reject(new Error(`connector exited ${child.exitCode}: ${stderr}`));
+          }
+        }, 50);
+      });
+    const stop = () => {
+      child.kill('SIGTERM');
+      return new Promise((r) => child.once('exit', r));
+    };
+    return { until, stop, stderr: () => stderr };
+  };
+  const syncRuns = (name: string, stderr: string) =>
+    (stderr.match(new RegExp(`sync ${name}: read`, 'g')) ?? []).length;
+
   it('runs as a command: check --strict exits 1 and lists what is not mapped', async () => {
     const file = configFile('check', cfg());
     const out = await run(['check', '--config', file, '--url', url, '--key', key, '--strict']);
@@ -364,30 +396,10 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
   });
 
   it('runs as a command: sync --watch keeps syncing until stopped', async () => {
-    const file = configFile('connector', cfg());
-    const child = spawn(
-      process.execPath,
-      [connectorMain, 'sync', '--config', file, '--url', url, '--key', key, '--watch', '--interval', '1s'],
-      { env: { ...process.env, ...env } },
-    );
-    let err = '';
-    child.stderr?.on('data', (d) => {
-      err += d;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if ((err.match(/sync sfdc-test: read/g) ?? []).length >= 2) {
-          clearInterval(t);
-          resolve();
-        } else if (child.exitCode !== null) {
-          clearInterval(t);
-          reject(new Error(`connector exited ${child.exitCode}: ${err}`));
-        }
-      }, 100);
-    });
-    child.kill('SIGTERM');
-    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
-    expect(err).toContain('watermark');
+    const watch = startWatch(configFile('connector', cfg()));
+    await watch.until((err) => syncRuns('sfdc-test', err) >= 2);
+    expect(await watch.stop()).toBe(0);
+    expect(watch.stderr()).toContain('watermark');
   }, 60_000);
 
   // ---- Each org below lives in its own Salesforce double, with ids no other test uses. ----
@@ -938,39 +950,16 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     it('--watch reuses the session until it expires, and a failed run does not end it', async () => {
       const records = org('WAT', 20);
       const d = await startOrg(records);
-      const file = configFile('watch', orgCfg(d, { name: 'watch', salesforce: { retries: 0 } }));
       d.faults.push({ truncate: 40, match: '/queryAll' });
-      const child = spawn(
-        process.execPath,
-        [connectorMain, 'sync', '--config', file, '--url', url, '--key', key, '--watch', '--interval', '1s'],
-        { env: { ...process.env, ...env } },
-      );
-      let err = '';
-      child.stderr?.on('data', (d) => {
-        err += d;
-      });
-      const runs = () => (err.match(/sync watch: read/g) ?? []).length;
-      const until = (done: () => boolean) =>
-        new Promise<void>((resolve, reject) => {
-          const t = setInterval(() => {
-            if (done()) {
-              clearInterval(t);
-              resolve();
-            } else if (child.exitCode !== null) {
-              clearInterval(t);
-              reject(new Error(`connector exited ${child.exitCode}: ${err}`));
-            }
-          }, 50);
-        });
-      await until(() => runs() >= 2);
-      expect(err).toMatch(/sync watch: Salesforce did not answer in full.*\(next try in 1s\)/);
+      const watch = startWatch(configFile('watch', orgCfg(d, { name: 'watch', salesforce: { retries: 0 } })));
+      await watch.until((err) => syncRuns('watch', err) >= 2);
+      expect(watch.stderr()).toMatch(/sync watch: Salesforce did not answer in full.*\(next try in 1s\)/);
       expect(d.tokenRequests).toBe(1);
       d.expireSessions();
-      const seen = runs();
-      await until(() => runs() >= seen + 2);
+      const seen = syncRuns('watch', watch.stderr());
+      await watch.until((err) => syncRuns('watch', err) >= seen + 2);
       expect(d.tokenRequests).toBe(2);
-      child.kill('SIGTERM');
-      expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+      expect(await watch.stop()).toBe(0);
       expect((await expectOrg(records, orgCfg(d))).compared).toBe(20);
     }, 60_000);
   });

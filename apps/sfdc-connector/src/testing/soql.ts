@@ -112,22 +112,17 @@ function parseCondition(tokens: Token[]): Condition {
     }
     return { op: 'cmp', field: field.text, cmp, value: literal() };
   };
-  const and = (): Condition => {
-    let left = primary();
-    while (peekWord('AND')) {
+  /** `next (WORD next)*`, left-associative: AND binds tighter than OR. */
+  const chain = (word: 'AND' | 'OR', next: () => Condition) => (): Condition => {
+    let left = next();
+    while (peekWord(word)) {
       i++;
-      left = { op: 'and', left, right: primary() };
+      left = { op: word === 'AND' ? 'and' : 'or', left, right: next() };
     }
     return left;
   };
-  const or = (): Condition => {
-    let left = and();
-    while (peekWord('OR')) {
-      i++;
-      left = { op: 'or', left, right: and() };
-    }
-    return left;
-  };
+  const and = chain('AND', primary);
+  const or = chain('OR', and);
   const condition = or();
   if (i < tokens.length) throw new SoqlError('MALFORMED_QUERY', `unexpected token: '${tokens[i]?.text}'`);
   return condition;
