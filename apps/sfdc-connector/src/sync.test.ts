@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type StatuskitClient } from '@statuskit/client';
+import { type ApiProcess, startApi, startProcess } from '@statuskit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from './check.js';
 import { type ConnectorConfig, connectorConfigSchema, loadConnectorConfig } from './config.js';
@@ -13,7 +13,6 @@ import { sync } from './sync.js';
 import { type SalesforceDouble, type SfRecord, startSalesforceDouble } from './testing/salesforce-double.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const apiMain = join(here, '..', '..', 'api', 'dist', 'main.js');
 const connectorMain = join(here, '..', 'dist', 'main.js');
 const env = { SF_CLIENT_ID: 'cid-123', SF_CLIENT_SECRET: 'secret-456' };
 const STATUSES = ['Paying - Gold', 'Paying - Silver', 'Free Trial', 'Churned', 'Partner', null];
@@ -58,7 +57,7 @@ const config = (over: Partial<ConnectorConfig> = {}): ConnectorConfig =>
   });
 
 describe('Salesforce connector against a Salesforce double and the real API', () => {
-  let api: ChildProcess;
+  let api: ApiProcess;
   let sf: SalesforceDouble;
   let statuskit: StatuskitClient;
   let url = '';
@@ -74,34 +73,13 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       clientSecret: env.SF_CLIENT_SECRET,
       records: makeRecords(10_000),
     });
-    const { DATABASE_URL: _ignored, ...rest } = process.env;
-    api = spawn(process.execPath, [apiMain], {
-      env: {
-        ...rest,
-        PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
-        STATUSKIT_DATA_DIR: join(dataDir, 'data'),
-        STATUSKIT_SCHEDULER: 'off',
-      },
-    });
-    let out = '';
-    api.stdout?.on('data', (d) => {
-      out += d;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (out.includes('STATUSKIT_API_KEY=')) {
-          clearInterval(t);
-          resolve();
-        } else if (api.exitCode !== null) reject(new Error('API did not start'));
-      }, 50);
-    });
-    url = /STATUSKIT_URL=(\S+)/.exec(out)?.[1] as string;
-    key = /STATUSKIT_API_KEY=(\S+)/.exec(out)?.[1] as string;
+    api = await startApi();
+    url = api.url;
+    key = api.key as string;
     statuskit = createClient({ url, apiKey: key });
-  }, 60_000);
+  });
   afterAll(async () => {
-    api?.kill('SIGTERM');
-    await new Promise((r) => api?.once('exit', r));
+    await api?.stop();
     await sf?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -163,7 +141,7 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     expect(second.read).toBeLessThan(60);
     expect(second.created + second.changed + second.unchanged).toBe(second.pushed);
     await expectInSync(Array.from({ length: 50 }, (_, i) => i * 37));
-  }, 120_000);
+  });
 
   it('survives 500s, a dropped connection and REQUEST_LIMIT_EXCEEDED, by retrying or on the next run, applying nothing twice', async () => {
     const mark = Date.parse('2026-11-10T00:00:00Z');
@@ -219,7 +197,7 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       expect(changes.length).toBeLessThanOrEqual(3);
       expect(new Set(changes.map((e) => e.observedAt)).size).toBe(changes.length);
     }
-  }, 120_000);
+  });
 
   it('logs in again once when the session expires', async () => {
     const c = client();
@@ -313,16 +291,13 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
   it('runs as a command: check --strict exits 1 and lists what is not mapped', async () => {
     const file = join(dataDir, 'check.json');
     writeFileSync(file, JSON.stringify(cfg()));
-    const child = spawn(
+    const child = startProcess(
       process.execPath,
       [connectorMain, 'check', '--config', file, '--url', url, '--key', key, '--strict'],
       { env: { ...process.env, ...env } },
     );
-    let out = '';
-    child.stdout?.on('data', (d) => {
-      out += d;
-    });
-    expect(await new Promise((r) => child.once('exit', r))).toBe(1);
+    expect(await child.exited).toBe(1);
+    const out = child.stdout;
     expect(out).toContain('2 picklist values have no mapping: Partner, Legacy');
     expect(out).toContain('"Paying - Gold" (label "Gold customer") -> Enterprise');
   });
@@ -330,18 +305,16 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
   it('runs as a command: sync --dry-run prints the updates and pushes nothing', async () => {
     const file = join(dataDir, 'dry.json');
     writeFileSync(file, JSON.stringify(cfg({ name: 'sfdc-dry' })));
-    const child = spawn(process.execPath, [connectorMain, 'sync', '--config', file, '--dry-run', '--full'], {
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (d) => {
-      out += d;
-    });
-    child.stderr?.on('data', (d) => {
-      err += d;
-    });
-    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    const child = startProcess(
+      process.execPath,
+      [connectorMain, 'sync', '--config', file, '--dry-run', '--full'],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    expect(await child.exited).toBe(0);
+    const out = child.stdout;
+    const err = child.stderr;
     const lines = out.trim().split('\n');
     expect(lines.length).toBeGreaterThan(6000);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ source: 'sfdc' });
@@ -355,28 +328,14 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       file,
       JSON.stringify({ ...JSON.parse(JSON.stringify(cfg())), salesforce: { ...cfg().salesforce } }),
     );
-    const child = spawn(
+    const child = startProcess(
       process.execPath,
       [connectorMain, 'sync', '--config', file, '--url', url, '--key', key, '--watch', '--interval', '1s'],
       { env: { ...process.env, ...env } },
     );
-    let err = '';
-    child.stderr?.on('data', (d) => {
-      err += d;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if ((err.match(/sync sfdc-test: read/g) ?? []).length >= 2) {
-          clearInterval(t);
-          resolve();
-        } else if (child.exitCode !== null) {
-          clearInterval(t);
-          reject(new Error(`connector exited ${child.exitCode}: ${err}`));
-        }
-      }, 100);
-    });
-    child.kill('SIGTERM');
-    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    await child.waitFor(/(sync sfdc-test: read[\s\S]*){2}/, { stream: 'stderr' });
+    expect(await child.stop('SIGTERM')).toBe(0);
+    const err = child.stderr;
     expect(err).toContain('watermark');
-  }, 60_000);
+  });
 });
