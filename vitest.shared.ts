@@ -11,9 +11,10 @@ export default defineConfig({
   resolve: { conditions: ['@statuskit/source'] },
   ssr: { resolve: { conditions: ['@statuskit/source'] } },
   test: {
-    // Limits for a quiet machine, scaled (packages/test-support/src/timeouts.ts). They catch hangs only.
-    testTimeout: Math.ceil(20_000 * scale),
-    hookTimeout: Math.ceil(30_000 * scale),
+    // Limits for a quiet machine, scaled (packages/test-support/src/timeouts.ts). They catch hangs only: the
+    // slowest test takes a few seconds on a quiet machine.
+    testTimeout: Math.ceil(60_000 * scale),
+    hookTimeout: Math.ceil(60_000 * scale),
     env: { STATUSKIT_TEST_TIMEOUT_SCALE: String(scale) },
   },
 });
