@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AccountView, createClient, type StatuskitClient } from '@statuskit/client';
+import { type ApiProcess, scaled, startApi, startProcess } from '@statuskit/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { check, describeCheck } from './check.js';
 import { type ConnectorConfig, connectorConfigSchema, loadConnectorConfig } from './config.js';
@@ -20,7 +20,6 @@ import {
 } from './testing/salesforce-double.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const apiMain = join(here, '..', '..', 'api', 'dist', 'main.js');
 const connectorMain = join(here, '..', 'dist', 'main.js');
 const env = { SF_CLIENT_ID: 'cid-123', SF_CLIENT_SECRET: 'secret-456' };
 const STATUSES = ['Paying - Gold', 'Paying - Silver', 'Free Trial', 'Churned', 'Partner', null];
@@ -65,7 +64,7 @@ const config = (over: Partial<ConnectorConfig> = {}): ConnectorConfig =>
   });
 
 describe('Salesforce connector against a Salesforce double and the real API', () => {
-  let api: ChildProcess;
+  let api: ApiProcess;
   let sf: SalesforceDouble;
   let statuskit: StatuskitClient;
   let url = '';
@@ -81,34 +80,13 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       clientSecret: env.SF_CLIENT_SECRET,
       records: makeRecords(10_000),
     });
-    const { DATABASE_URL: _ignored, ...rest } = process.env;
-    api = spawn(process.execPath, [apiMain], {
-      env: {
-        ...rest,
-        PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
-        STATUSKIT_DATA_DIR: join(dataDir, 'data'),
-        STATUSKIT_SCHEDULER: 'off',
-      },
-    });
-    let out = '';
-    api.stdout?.on('data', (d) => {
-      out += d;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (out.includes('STATUSKIT_API_KEY=')) {
-          clearInterval(t);
-          resolve();
-        } else if (api.exitCode !== null) reject(new Error('API did not start'));
-      }, 50);
-    });
-    url = /STATUSKIT_URL=(\S+)/.exec(out)?.[1] as string;
-    key = /STATUSKIT_API_KEY=(\S+)/.exec(out)?.[1] as string;
+    api = await startApi();
+    url = api.url;
+    key = api.key as string;
     statuskit = createClient({ url, apiKey: key });
-  }, 60_000);
+  });
   afterAll(async () => {
-    api?.kill('SIGTERM');
-    await new Promise((r) => api?.once('exit', r));
+    await api?.stop();
     await sf?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -175,7 +153,7 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     expect(second.read).toBeLessThan(60);
     expect(second.created + second.changed + second.unchanged).toBe(second.pushed);
     await expectInSync(Array.from({ length: 50 }, (_, i) => i * 37));
-  }, 120_000);
+  });
 
   it('survives 500s, a dropped connection and REQUEST_LIMIT_EXCEEDED, by retrying or on the next run, applying nothing twice', async () => {
     const mark = Date.parse('2026-11-10T00:00:00Z');
@@ -224,7 +202,7 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       expect(changes.length).toBeLessThanOrEqual(3);
       expect(new Set(changes.map((e) => e.observedAt)).size).toBe(changes.length);
     }
-  }, 120_000);
+  });
 
   it('logs in again once when the session expires', async () => {
     const c = client();
@@ -322,21 +300,12 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
   });
 
   /** Runs the connector's command and collects what it prints. */
-  const run = (args: string[], extraEnv: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [connectorMain, ...args], {
+  const run = async (args: string[], extraEnv: Record<string, string> = {}) => {
+    const child = startProcess(process.execPath, [connectorMain, ...args], {
       env: { ...process.env, ...env, ...extraEnv },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-      child.once('close', (code) => resolve({ code, stdout, stderr })),
-    );
+    const code = await child.exited;
+    return { code, stdout: child.stdout, stderr: child.stderr };
   };
   const configFile = (name: string, c: ConnectorConfig | Record<string, unknown>) => {
     const file = join(dataDir, `${name}.json`);
@@ -344,37 +313,16 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     return file;
   };
 
-  /** Starts `sync --watch` every second; `until` waits for a condition on what it printed, `stop` ends it. */
-  const startWatch = (file: string) => {
-    const child = spawn(
+  /** Starts `sync --watch` every second. */
+  const startWatch = (file: string) =>
+    startProcess(
       process.execPath,
       [connectorMain, 'sync', '--config', file, '--url', url, '--key', key, '--watch', '--interval', '1s'],
       { env: { ...process.env, ...env } },
     );
-    let stderr = '';
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
-    const until = (done: (stderr: string) => boolean) =>
-      new Promise<void>((resolve, reject) => {
-        const t = setInterval(() => {
-          if (done(stderr)) {
-            clearInterval(t);
-            resolve();
-          } else if (child.exitCode !== null) {
-            clearInterval(t);
-            reject(new Error(`connector exited ${child.exitCode}: ${stderr}`));
-          }
-        }, 50);
-      });
-    const stop = () => {
-      child.kill('SIGTERM');
-      return new Promise((r) => child.once('exit', r));
-    };
-    return { until, stop, stderr: () => stderr };
-  };
-  const syncRuns = (name: string, stderr: string) =>
-    (stderr.match(new RegExp(`sync ${name}: read`, 'g')) ?? []).length;
+  /** Waits until the watch has logged `n` sync summaries in all. */
+  const syncRuns = (watch: ReturnType<typeof startWatch>, name: string, n: number) =>
+    watch.waitFor(new RegExp(`(sync ${name}: read[\\s\\S]*){${n}}`), { stream: 'stderr' });
 
   it('runs as a command: check --strict exits 1 and lists what is not mapped', async () => {
     const file = configFile('check', cfg());
@@ -397,10 +345,10 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
 
   it('runs as a command: sync --watch keeps syncing until stopped', async () => {
     const watch = startWatch(configFile('connector', cfg()));
-    await watch.until((err) => syncRuns('sfdc-test', err) >= 2);
-    expect(await watch.stop()).toBe(0);
-    expect(watch.stderr()).toContain('watermark');
-  }, 60_000);
+    await syncRuns(watch, 'sfdc-test', 2);
+    expect(await watch.stop('SIGTERM')).toBe(0);
+    expect(watch.stderr).toContain('watermark');
+  });
 
   // ---- Each org below lives in its own Salesforce double, with ids no other test uses. ----
 
@@ -526,14 +474,16 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
     it('gives up on a hung answer after its own timeout (salesforce.timeoutSeconds), and tries again', async () => {
       const records = org('HNG', 300);
       const d = await startOrg(records, { pageSize: 100 });
-      const c = orgCfg(d, { salesforce: { timeoutSeconds: 1 } });
+      // Long enough for any real answer on this machine (a slow one is retried anyway); the hung ones never come.
+      const seconds = Math.ceil(scaled(1000) / 1000);
+      const c = orgCfg(d, { salesforce: { timeoutSeconds: seconds } });
       d.faults.push({ hang: 'body', match: '/query/' }, { hang: 'headers', match: '/query/' });
       const { summary } = await dryRun(c);
       expect(summary.read).toBe(300);
       expect(d.faults).toEqual([]);
       d.faults.push({ hang: 'headers', match: '/queryAll' });
       const hung = await sync(c, sfClient(c, { retries: 0 }), undefined, { dryRun: true }).catch((e) => e);
-      expect(hung.message).toMatch(/no answer within 1 s/);
+      expect(hung.message).toMatch(new RegExp(`no answer within ${seconds} s`));
       expect(exitCodeFor(hung)).toBe(EXIT.salesforce);
     });
 
@@ -945,23 +895,23 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
         d.faults.splice(0);
         d.tokenFaults.splice(0);
       }
-    }, 120_000);
+    });
 
     it('--watch reuses the session until it expires, and a failed run does not end it', async () => {
       const records = org('WAT', 20);
       const d = await startOrg(records);
       d.faults.push({ truncate: 40, match: '/queryAll' });
       const watch = startWatch(configFile('watch', orgCfg(d, { name: 'watch', salesforce: { retries: 0 } })));
-      await watch.until((err) => syncRuns('watch', err) >= 2);
-      expect(watch.stderr()).toMatch(/sync watch: Salesforce did not answer in full.*\(next try in 1s\)/);
+      await syncRuns(watch, 'watch', 2);
+      expect(watch.stderr).toMatch(/sync watch: Salesforce did not answer in full.*\(next try in 1s\)/);
       expect(d.tokenRequests).toBe(1);
       d.expireSessions();
-      const seen = syncRuns('watch', watch.stderr());
-      await watch.until((err) => syncRuns('watch', err) >= seen + 2);
+      const seen = (watch.stderr.match(/sync watch: read/g) ?? []).length;
+      await syncRuns(watch, 'watch', seen + 2);
       expect(d.tokenRequests).toBe(2);
-      expect(await watch.stop()).toBe(0);
+      expect(await watch.stop('SIGTERM')).toBe(0);
       expect((await expectOrg(records, orgCfg(d))).compared).toBe(20);
-    }, 60_000);
+    });
   });
 
   it('done means: a full sync, then an incremental one with ties, deletions under `where`, cleared and unmapped values and a cut-off response, leave the filtered set equal to Salesforce', async () => {
@@ -1040,5 +990,5 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       }
       expect(changes.length, r.Id).toBeLessThanOrEqual(2);
     }
-  }, 120_000);
+  });
 });
