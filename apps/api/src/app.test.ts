@@ -12,7 +12,7 @@ describe.each(testEngines())('API on %s', (engine) => {
   beforeAll(async () => {
     store = await openTestStore(engine);
     app = createApp({ store, adminToken: ADMIN, now: () => clock });
-  }, 60_000);
+  });
   afterAll(async () => {
     await store?.close();
   });

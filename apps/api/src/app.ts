@@ -4,6 +4,7 @@ import type { Store } from '@statuskit/store';
 import { TenantNotFoundError } from '@statuskit/store';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import type { App, AppEnv } from './app-env.js';
 import { type Problem, ProblemError, problem, sendProblem } from './problem.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerReportRoutes } from './routes/reports.js';
@@ -21,11 +22,7 @@ export interface AppOptions {
   readonly now?: () => Date;
 }
 
-export interface AppEnv {
-  Variables: { tenantId: string };
-}
-
-export type App = OpenAPIHono<AppEnv>;
+export type { App, AppEnv } from './app-env.js';
 
 /** Builds the API: every route, the OpenAPI document at /openapi.json, and problem+json for every error. */
 export function createApp(options: AppOptions): App {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Store } from '@statuskit/store';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from './app.js';
+import type { AppEnv } from './app-env.js';
 import { fail } from './problem.js';
 
 export function bearer(c: Context): string | undefined {

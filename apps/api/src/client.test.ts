@@ -10,7 +10,7 @@ describe('@statuskit/client against the real API', () => {
     server = await startServer({ store: await openTestStore('pglite'), port: 0, scheduler: false });
     await server.store.createTenant({ id: 'client-test', name: 'Client test' });
     client = createClient({ url: server.url, apiKey: (await server.store.createApiKey('client-test')).key });
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await server?.store.close();

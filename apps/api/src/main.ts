@@ -45,27 +45,8 @@ async function main(): Promise<void> {
     healthRunHourUtc: Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : 2,
     log: (line) => err(`statuskit: ${line}`),
   });
-  const { store } = server;
-  let key: string | undefined;
-  const tenants = await store.listTenants();
-  const tenant = tenants.find((t) => t.id === DEFAULT_TENANT) ?? tenants[0];
-  if (!tenant) {
-    const created = await store.createTenant({ id: DEFAULT_TENANT, name: 'Default tenant' });
-    key = (await store.createApiKey(created.id, 'npm start')).key;
-    err(`statuskit: created tenant "${created.id}" with the default catalog`);
-  } else if (args.includes('--new-key')) {
-    key = (await store.createApiKey(tenant.id, 'npm start --new-key')).key;
-  }
-  process.stdout.write(`STATUSKIT_URL=${server.url}\n`);
-  if (key) process.stdout.write(`STATUSKIT_API_KEY=${key}\n`);
-  else
-    err(
-      `statuskit: tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another)`,
-    );
-  err(
-    `statuskit: listening on ${server.url} (settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
-  );
-
+  // Signals are handled before anything is printed: a supervisor may stop the process as soon as it reads
+  // the URL line, and that stop must still be a clean close.
   const stop = (signal: string) => {
     err(`statuskit: ${signal}, closing`);
     server.close().then(
@@ -78,6 +59,26 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  const { store } = server;
+  let key: string | undefined;
+  const tenants = await store.listTenants();
+  const tenant = tenants.find((t) => t.id === DEFAULT_TENANT) ?? tenants[0];
+  if (!tenant) {
+    const created = await store.createTenant({ id: DEFAULT_TENANT, name: 'Default tenant' });
+    key = (await store.createApiKey(created.id, 'npm start')).key;
+    err(`statuskit: created tenant "${created.id}" with the default catalog`);
+  } else if (args.includes('--new-key')) {
+    key = (await store.createApiKey(tenant.id, 'npm start --new-key')).key;
+  }
+  // One write, so a reader that sees the URL line has the key line too.
+  process.stdout.write(`STATUSKIT_URL=${server.url}\n${key ? `STATUSKIT_API_KEY=${key}\n` : ''}`);
+  if (!key)
+    err(
+      `statuskit: tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another)`,
+    );
+  err(
+    `statuskit: listening on ${server.url} (settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
+  );
 }
 
 main().catch((error: unknown) => {

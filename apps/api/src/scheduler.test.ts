@@ -37,7 +37,7 @@ describe('daily health-run scheduler', () => {
     } finally {
       await store.close();
     }
-  }, 60_000);
+  });
 
   it.runIf(process.env.DATABASE_URL)(
     'makes one run per tenant and day across API processes sharing PostgreSQL',
@@ -66,6 +66,5 @@ describe('daily health-run scheduler', () => {
         await admin.end();
       }
     },
-    60_000,
   );
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Store } from '@statuskit/store';
 import { openTestStore } from '@statuskit/store/testing';
+import { scaled } from '@statuskit/test-support';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './server.js';
@@ -26,8 +27,8 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
     key = (await store.createApiKey('acme', 'settings test')).key;
     browser = await chromium.launch({ executablePath: CHROMIUM });
     page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-  }, 60_000);
+    page.setDefaultTimeout(scaled(10_000));
+  });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -40,7 +41,7 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ status, ...(attributes ? { attributes } : {}) }),
     }).then((r) => expect(r.status).toBe(200));
-  const until = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000 });
+  const until = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: scaled(10_000) });
   const get = async <T>(path: string): Promise<T> =>
     (
       await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } })

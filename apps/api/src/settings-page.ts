@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from 'hono';
-import type { App, AppEnv } from './app.js';
+import type { App, AppEnv } from './app-env.js';
 
 /** The page may load its own script and style and call its own origin's API; nothing else. */
 const CSP =

@@ -1,14 +1,14 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { type ApiProcess, scaled, startApi, startProcess } from '@statuskit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const main = join(here, '..', 'dist', 'statuskit.js');
-const apiMain = join(here, '..', '..', 'api', 'dist', 'main.js');
 // Inside the package, so a mapper module written here resolves @statuskit/* like an installed one.
 const dir = mkdtempSync(join(here, '..', '.test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,8 +21,16 @@ function cli(args: string[], options: { input?: string; env?: Record<string, str
     encoding: 'utf8',
     env: { ...env, ...options.env },
     maxBuffer: 64 << 20,
+    timeout: scaled(60_000),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+/** The same as {@link cli} without blocking this process (tests that talk to a server meanwhile). */
+async function run(args: string[], options: { env?: Record<string, string> } = {}) {
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  const p = startProcess(process.execPath, [main, ...args], { cwd: dir, env: { ...env, ...options.env } });
+  const code = await p.exited;
+  return { code, stdout: p.stdout, stderr: p.stderr };
 }
 const file = (name: string, content: string | Buffer) => {
   writeFileSync(join(dir, name), content);
@@ -313,42 +321,15 @@ describe('statuskit CLI', () => {
 });
 
 describe('statuskit push against the real API', () => {
-  let api: ChildProcess;
+  let api: ApiProcess;
   let url = '';
   let key = '';
-  const apiDir = mkdtempSync(join(here, '..', '.test-api-'));
   beforeAll(async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const { DATABASE_URL: _ignored, ...env } = process.env;
-    api = spawn(process.execPath, [apiMain], {
-      env: {
-        ...env,
-        PORT: String(port),
-        STATUSKIT_DATA_DIR: join(apiDir, 'data'),
-        STATUSKIT_SCHEDULER: 'off',
-      },
-    });
-    let out = '';
-    api.stdout?.on('data', (d) => {
-      out += d;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (out.includes('STATUSKIT_API_KEY=')) {
-          clearInterval(t);
-          resolve();
-        }
-        if (api.exitCode !== null) reject(new Error('API did not start'));
-      }, 50);
-    });
-    url = /STATUSKIT_URL=(\S+)/.exec(out)?.[1] as string;
-    key = /STATUSKIT_API_KEY=(\S+)/.exec(out)?.[1] as string;
-  }, 60_000);
-  afterAll(async () => {
-    api?.kill('SIGTERM');
-    await new Promise((r) => api?.once('exit', r));
-    rmSync(apiDir, { recursive: true, force: true });
+    api = await startApi();
+    url = api.url;
+    key = api.key as string;
   });
+  afterAll(() => api?.stop());
 
   const account = async (id: string) =>
     (
@@ -365,33 +346,39 @@ describe('statuskit push against the real API', () => {
       }),
     );
     const input = file('updates.ndjson', `${lines.join('\n')}\n{"accountId":"","status":"Pro"}\n`);
-    // A proxy that lets two batches through, then drops every connection: the push is cut off mid-way.
-    let passed = 0;
+    // A proxy that forwards two batches, then answers every later batch by closing the connection without
+    // a response: the push is cut off after exactly two applied batches, however fast the machine is.
+    let forwarded = 0;
     const proxy: Server = createServer((req, res) => {
-      if (req.url?.startsWith('/v1/statuses:batch') && ++passed > 2) {
-        req.socket.destroy();
+      if (req.url?.startsWith('/v1/statuses:batch') && ++forwarded > 2) {
+        req.resume();
+        req.once('end', () => req.socket.destroy());
         return;
       }
       const target = new URL(req.url ?? '/', url);
-      const forward = httpRequest(target, { method: req.method, headers: req.headers }, (upstream) => {
-        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(res);
-      });
+      const forward = httpRequest(
+        target,
+        { method: req.method, headers: req.headers, agent: false },
+        (upstream) => {
+          res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+          upstream.pipe(res);
+        },
+      );
+      forward.once('error', () => res.destroy());
       req.pipe(forward);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
-    const cut = spawn(
+    const cut = startProcess(
       process.execPath,
       [main, 'push', input, '--url', proxyUrl, '--key', key, '--retries', '1'],
-      { cwd: dir },
+      {
+        cwd: dir,
+      },
     );
-    let cutErr = '';
-    cut.stderr?.on('data', (d) => {
-      cutErr += d;
-    });
-    const cutCode = await new Promise((r) => cut.once('exit', r));
-    proxy.close();
+    const cutCode = await cut.exited;
+    const cutErr = cut.stderr;
+    await new Promise((r) => proxy.close(r));
     expect(cutCode).toBe(4);
     expect(cutErr).toContain('unreachable');
     expect((await account('p0')).status).toBe('Trial');
@@ -399,7 +386,7 @@ describe('statuskit push against the real API', () => {
       (await fetch(`${url}/v1/accounts/p4999`, { headers: { authorization: `Bearer ${key}` } })).status,
     ).toBe(404);
 
-    const rerun = cli(['push', input, '--url', url, '--key', key]);
+    const rerun = await run(['push', input, '--url', url, '--key', key]);
     expect(rerun.code).toBe(1); // the one invalid record is skipped and counted
     expect(rerun.stderr).toContain(
       'pushed 5,000 updates in 5 batches (2 batches, 2,000 updates, were sent by an earlier run and not applied again)',
@@ -408,22 +395,22 @@ describe('statuskit push against the real API', () => {
     expect(rerun.stderr).toContain('updates.ndjson:5001: skipped: accountId');
     for (const id of ['p0', 'p1999', 'p2000', 'p4999']) expect((await account(id)).history).toHaveLength(1);
 
-    const again = cli(['push', input, '--url', url, '--key', key, '--quiet']);
+    const again = await run(['push', input, '--url', url, '--key', key, '--quiet']);
     expect(again.code).toBe(1);
     expect((await account('p10')).history).toHaveLength(1);
-    expect(cli(['push', input, '--dry-run']).stderr).toContain(
+    expect((await run(['push', input, '--dry-run'])).stderr).toContain(
       'dry run: 5,000 updates in 5 batches would be sent',
     );
-    const noKey = cli(['push', input], { env: { STATUSKIT_URL: '', STATUSKIT_API_KEY: '' } });
+    const noKey = await run(['push', input], { env: { STATUSKIT_URL: '', STATUSKIT_API_KEY: '' } });
     expect(noKey.code).toBe(2);
     expect(readFileSync(join(dir, input), 'utf8').length).toBeGreaterThan(0);
-  }, 120_000);
+  });
 
-  it('exits 4 when the API is unreachable or rejects the key', () => {
+  it('exits 4 when the API is unreachable or rejects the key', async () => {
     const input = file('one.ndjson', '{"accountId":"x","status":"Pro"}\n');
-    const down = cli(['push', input, '--url', 'http://127.0.0.1:9', '--key', key, '--retries', '0']);
+    const down = await run(['push', input, '--url', 'http://127.0.0.1:9', '--key', key, '--retries', '0']);
     expect(down.code).toBe(4);
-    const rejected = cli([
+    const rejected = await run([
       'push',
       input,
       '--url',

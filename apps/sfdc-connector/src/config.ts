@@ -20,6 +20,10 @@ export const connectorConfigSchema = z
           .string()
           .regex(/^\d{2,3}\.0$/, 'like "61.0"')
           .default('61.0'),
+        /** Seconds the connector waits for one complete answer (headers and body) before trying again. */
+        timeoutSeconds: z.number().int().min(1).max(3600).default(120),
+        /** Retries of a request that failed for a passing reason (network, 5xx, cut-off body, timeout, limit). */
+        retries: z.number().int().min(0).max(20).default(5),
         auth: z.discriminatedUnion('flow', [
           z
             .object({ flow: z.literal('client-credentials'), clientIdEnv: envName, clientSecretEnv: envName })
@@ -52,17 +56,30 @@ export const connectorConfigSchema = z
     attributeFields: z.array(apiName).default([]),
     /** Picklist API value -> statuskit status. */
     values: z.record(z.string(), z.string().min(1)),
+    /** Status for a value with no entry in `values` (instead of the raw value). */
     default: z.string().min(1).optional(),
+    /**
+     * A value with no entry in `values` (and no `default`): `raw` pushes it as it is (the account is Unknown,
+     * not in the catalog, and shows in the Unknown report); `skip` leaves the account as it was.
+     */
+    unmapped: z.enum(['raw', 'skip']).default('raw'),
     caseInsensitive: z.boolean().optional(),
     /** A SOQL condition ANDed to every query, e.g. "IsTest__c = false". */
     where: z.string().max(2000).optional(),
-    /** Records re-read behind the watermark, in seconds (harmless: updates carry observedAt). */
+    /**
+     * Records re-read behind the watermark, in seconds (harmless: updates carry observedAt). The watermark
+     * never passes a group of records sharing one SystemModstamp until the whole group is pushed, so 0 loses
+     * nothing; a margin covers records whose SystemModstamp is committed late.
+     */
     overlapSeconds: z.number().int().min(0).max(86_400).default(300),
     /** Use Bulk API 2.0 for a full read above this many records. */
     bulkThreshold: z.number().int().min(0).default(50_000),
     /** Share of the org's daily API allowance a sync may use (0-1). */
     apiShare: z.number().gt(0).max(1).default(0.1),
-    /** Status to set on accounts deleted in Salesforce; without it deletions are only reported. */
+    /**
+     * Status to set on accounts deleted in Salesforce (within `where`); without it deletions are only
+     * reported. Records deleted before the first sync are only reported (statuskit never had them).
+     */
     deletedStatus: z.string().min(1).optional(),
     /** Updates per push to statuskit. */
     batchSize: z.number().int().min(1).max(10_000).default(1000),

@@ -3,11 +3,12 @@ import { createClient, StatuskitApiError, StatuskitNetworkError } from '@statusk
 import { Command, CommanderError } from 'commander';
 import { check, describeCheck } from './check.js';
 import { ConfigError, loadConnectorConfig } from './config.js';
-import { SalesforceClient, SalesforceError, StopSync } from './salesforce-client.js';
+import { EXIT, type ExitCode, exitCodeFor, exitCodeHelp } from './exit-codes.js';
+import { SalesforceClient } from './salesforce-client.js';
 import { describeSummary, sync } from './sync.js';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
-let exitCode = 0;
+let exitCode: ExitCode = EXIT.ok;
 
 function statuskitClient(options: { url?: string; key?: string }, required: boolean) {
   const url = options.url ?? process.env.STATUSKIT_URL;
@@ -22,21 +23,32 @@ function statuskitClient(options: { url?: string; key?: string }, required: bool
 
 function parseInterval(text: string): number {
   const m = /^(\d+)(s|m|h)$/.exec(text);
-  if (!m) throw new ConfigError(`--interval takes a duration like 30s, 5m or 1h (got ${text})`);
+  if (!m || Number(m[1]) === 0)
+    throw new ConfigError(`--interval takes a duration like 30s, 5m or 1h (got ${text})`);
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}
+
+/** One line for the person running the command: what failed and, for statuskit, which side. */
+function describeFailure(error: unknown): string {
+  if (error instanceof StatuskitApiError) return `statuskit refused the request: ${error.message}`;
+  if (error instanceof StatuskitNetworkError) return `statuskit is unreachable: ${error.message}`;
+  if (exitCodeFor(error) === EXIT.unexpected) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return `unexpected error: ${e.message}${process.env.STATUSKIT_DEBUG ? `\n${e.stack}` : ' (STATUSKIT_DEBUG=1 prints the stack trace)'}`;
+  }
+  return (error as Error).message;
 }
 
 const program = new Command('statuskit-sfdc')
   .description('Keep statuskit account statuses in sync from a Salesforce field.')
   .exitOverride()
-  .addHelpText(
-    'after',
-    '\nExit codes: 0 ok; 1 coverage incomplete (check --strict) or sync stopped; 2 config or usage; 4 statuskit or Salesforce unreachable or refusing.',
-  );
+  .addHelpText('after', `\n${exitCodeHelp()}`);
 
 program
   .command('check')
-  .description('log in, describe the object, verify the fields, and list picklist values with no mapping')
+  .description(
+    'log in, describe the object, verify the fields, and list the values (defined and found in records) with no mapping',
+  )
   .requiredOption('-c, --config <file>', 'connector config (JSON)')
   .option('--url <url>', 'statuskit API URL (or STATUSKIT_URL): to check mappings against the catalog')
   .option('--key <key>', 'statuskit API key (or STATUSKIT_API_KEY)')
@@ -45,7 +57,7 @@ program
     const config = loadConnectorConfig(o.config);
     const report = await check(config, new SalesforceClient(config, { log: err }), statuskitClient(o, false));
     process.stdout.write(`${describeCheck(config, report)}\n`);
-    if (report.missingFields.length > 0 || (o.strict && !report.complete)) exitCode = 1;
+    if (report.missingFields.length > 0 || (o.strict && !report.complete)) exitCode = EXIT.check;
   });
 
 program
@@ -54,9 +66,12 @@ program
   .requiredOption('-c, --config <file>', 'connector config (JSON)')
   .option('--url <url>', 'statuskit API URL (or STATUSKIT_URL)')
   .option('--key <key>', 'statuskit API key (or STATUSKIT_API_KEY)')
-  .option('--dry-run', 'print the updates that would be pushed (NDJSON), change nothing')
-  .option('--full', 'read everything, ignoring the stored watermark')
-  .option('--watch', 'keep syncing')
+  .option(
+    '--dry-run',
+    'print the updates that would be pushed (NDJSON), change nothing; reads from the watermark when --url and --key are given',
+  )
+  .option('--full', 'read everything, ignoring the stored watermark (it never moves back)')
+  .option('--watch', 'keep syncing, one session for as long as Salesforce accepts it')
   .option('--interval <duration>', 'time between syncs with --watch', '5m')
   .action(
     async (o: {
@@ -71,9 +86,11 @@ program
       const config = loadConnectorConfig(o.config);
       const interval = parseInterval(o.interval);
       const statuskit = statuskitClient(o, !o.dryRun);
+      if (o.dryRun && !statuskit)
+        err('dry run without statuskit (--url and --key): no watermark to read, so it reads everything');
+      const salesforce = new SalesforceClient(config, { log: err });
       const once = async () => {
-        const salesforce = new SalesforceClient(config, { log: err });
-        const summary = await sync(config, salesforce, o.dryRun ? undefined : statuskit, {
+        const summary = await sync(config, salesforce, statuskit, {
           ...(o.full ? { full: true } : {}),
           ...(o.dryRun ? { dryRun: true } : {}),
           write: (line) => process.stdout.write(`${line}\n`),
@@ -83,26 +100,30 @@ program
       };
       if (!o.watch) return once();
       let stopping = false;
-      process.once('SIGINT', () => {
+      let wake: () => void = () => {};
+      const stop = () => {
         stopping = true;
-      });
-      process.once('SIGTERM', () => {
-        stopping = true;
-      });
+        wake();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       while (!stopping) {
         try {
           await once();
         } catch (error) {
-          if (
-            error instanceof StopSync ||
-            error instanceof SalesforceError ||
-            error instanceof StatuskitNetworkError
-          )
-            err(`sync ${config.name}: ${error.message} (next try in ${o.interval})`);
-          else throw error;
+          // A run that fails for a passing reason is logged; the next one tries again. Config errors and bugs end it.
+          const code = exitCodeFor(error);
+          if (code === EXIT.config || code === EXIT.unexpected) throw error;
+          err(`sync ${config.name}: ${describeFailure(error)} (next try in ${o.interval})`);
         }
-        for (let waited = 0; waited < interval && !stopping; waited += 250)
-          await new Promise((r) => setTimeout(r, 250));
+        if (!stopping)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, interval);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
       }
     },
   );
@@ -110,25 +131,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) exitCode = error.exitCode === 0 ? 0 : 2;
-  else if (error instanceof ConfigError) {
-    err(`statuskit-sfdc: ${error.message}`);
-    exitCode = 2;
-  } else if (error instanceof StopSync) {
-    err(`statuskit-sfdc: ${error.message}`);
-    exitCode = 1;
-  } else if (
-    error instanceof StatuskitApiError ||
-    error instanceof StatuskitNetworkError ||
-    error instanceof SalesforceError
-  ) {
-    err(`statuskit-sfdc: ${error.message}`);
-    exitCode = 4;
-  } else {
-    err(
-      `statuskit-sfdc: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
-    exitCode = 2;
-  }
+  exitCode = exitCodeFor(error);
+  // Commander has printed its own message (and the help for --help).
+  if (!(error instanceof CommanderError)) err(`statuskit-sfdc: ${describeFailure(error)}`);
 }
 process.exitCode = exitCode;

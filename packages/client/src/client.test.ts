@@ -115,3 +115,55 @@ describe('StatuskitClient', () => {
     await expect(client.listAccounts()).rejects.toBeInstanceOf(StatuskitApiError);
   });
 });
+
+describe('StatuskitClient against a server that cuts an answer off after its headers', () => {
+  /** A loopback server whose first `cuts` answers send headers and half a body, then drop the connection. */
+  async function cuttingServer(cuts: number) {
+    const { createServer } = await import('node:http');
+    let seen = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.once('end', () => {
+        const body = JSON.stringify({
+          counts: { created: 1, changed: 0, unchanged: 0, stale: 0 },
+          results: [],
+        });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        if (++seen <= cuts) {
+          res.write(body.slice(0, 10));
+          setImmediate(() => res.socket?.destroy());
+          return;
+        }
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return { url, requests: () => seen, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('retries a safe request whose body was cut, as it retries a dropped connection', async () => {
+    const server = await cuttingServer(1);
+    try {
+      const client = createClient({ url: server.url, apiKey: 'sk_x', retryBaseMs: 1 });
+      const result = await client.batch([{ accountId: 'a', status: 'Pro' }], { idempotencyKey: 'k1' });
+      expect(result.counts.created).toBe(1);
+      expect(server.requests()).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not retry an unsafe request whose answer was cut, and says it may have been applied', async () => {
+    const server = await cuttingServer(5);
+    try {
+      const client = createClient({ url: server.url, apiKey: 'sk_x', retryBaseMs: 1 });
+      const error = await client.batch([{ accountId: 'a', status: 'Pro' }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StatuskitNetworkError);
+      expect((error as Error).message).toMatch(/answer was cut off.*may have been applied/);
+      expect(server.requests()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

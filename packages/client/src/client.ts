@@ -137,7 +137,8 @@ export class StatuskitClient {
     const safe = options.retrySafe ?? (method === 'GET' || method === 'PUT' || method === 'DELETE');
 
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
+      let response: Response | undefined;
+      let text = '';
       try {
         response = await this.#fetch(url, {
           method,
@@ -145,11 +146,16 @@ export class StatuskitClient {
           ...(body !== undefined ? { body } : {}),
           signal: AbortSignal.timeout(this.#options.timeoutMs ?? 60_000),
         });
+        // Reading the body belongs to the request: a connection dropped after the headers is retried (or
+        // reported) like one dropped before them.
+        if (response.ok && response.status !== 204) text = await response.text();
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         if (!safe || attempt >= retries) {
           throw new StatuskitNetworkError(
-            `${method} ${path}: could not reach ${this.#base} (${reason})`,
+            response
+              ? `${method} ${path}: the answer was cut off (${reason}); the request may have been applied`
+              : `${method} ${path}: could not reach ${this.#base} (${reason})`,
             method,
             path,
             error,
@@ -160,7 +166,21 @@ export class StatuskitClient {
       }
       if (response.ok) {
         if (response.status === 204) return { data: undefined as T, headers: response.headers };
-        return { data: (await response.json()) as T, headers: response.headers };
+        try {
+          return { data: JSON.parse(text) as T, headers: response.headers };
+        } catch {
+          throw new StatuskitApiError(
+            response.status,
+            {
+              type: 'about:blank',
+              title: 'The answer is not JSON',
+              status: response.status,
+              detail: text.slice(0, 200),
+            },
+            method,
+            path,
+          );
+        }
       }
       const retryable =
         response.status === 429 || response.status === 503 || (response.status >= 500 && safe);

@@ -1,50 +1,12 @@
 import type { Account, Classification, KnownClassification, UnknownReason } from './classify.js';
+import type { BuiltInCode, Eligibility, EligibilityReason } from './eligibility-types.js';
 import type { CompiledEvaluator } from './rules/compile-rules.js';
 import type { EngineEvaluator } from './rules/engine-evaluator.js';
 import type { FiredRule, RuleFacts } from './rules/rule-types.js';
 
+export type { BuiltInCode, Eligibility, EligibilityReason } from './eligibility-types.js';
+
 export type EligibilityEvaluator = CompiledEvaluator | EngineEvaluator;
-
-/** The built-in verdicts, before any rule. */
-export type BuiltInCode = 'unknown-status' | 'cancelled' | 'non-customer' | 'active-customer';
-
-export type EligibilityReason =
-  | {
-      readonly source: 'built-in';
-      readonly code: 'unknown-status';
-      readonly unknownReason: UnknownReason;
-      readonly eligible: false;
-      readonly overridden: false;
-    }
-  | {
-      readonly source: 'built-in';
-      readonly code: Exclude<BuiltInCode, 'unknown-status'>;
-      readonly eligible: boolean;
-      /** True when a rule made the decision instead. */
-      readonly overridden: boolean;
-    }
-  | {
-      readonly source: 'rule';
-      readonly rule: string;
-      readonly index: number;
-      readonly type: 'include' | 'exclude';
-      readonly reason: string;
-      readonly priority: number;
-      /** True when a higher-priority rule, or an exclude of the same priority, decided instead. */
-      readonly overridden: boolean;
-    };
-
-/** Whether an account takes part in the daily health calculation, and why. */
-export interface Eligibility {
-  readonly eligible: boolean;
-  readonly decidedBy: 'built-in' | 'rule';
-  /** The deciding reason: a built-in code, or the deciding rule's `params.reason`. */
-  readonly reason: string;
-  /** The deciding rule's name, when a rule decided. */
-  readonly rule?: string;
-  /** Every reason in order: the built-in one first, then each fired rule (highest priority first). */
-  readonly reasons: readonly EligibilityReason[];
-}
 
 export interface EvaluateOptions {
   /** The day `daysInStatus` counts to (Date or epoch ms). Defaults to now. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { openStore } from './open-store.js';
+import { copyPGliteTemplate } from './testing.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -40,6 +41,7 @@ describe('data directory lock', () => {
 
   it('lets one store open a PGlite directory at a time, and keeps data across reopen', async () => {
     const dir = tempDir();
+    await copyPGliteTemplate(dir);
     const first = await openStore({ dataDir: dir });
     try {
       await first.createTenant({ id: 'kept', name: 'Kept' });
@@ -53,5 +55,5 @@ describe('data directory lock', () => {
     } finally {
       await second.close();
     }
-  }, 60_000);
+  });
 });

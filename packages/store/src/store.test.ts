@@ -11,7 +11,7 @@ describe.each(testEngines())('store on %s', (engine) => {
   let store: Store;
   beforeAll(async () => {
     store = await openTestStore(engine);
-  }, 60_000);
+  });
   afterAll(async () => {
     await store?.close();
   });

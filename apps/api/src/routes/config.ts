@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { checkCatalog, classifyStatus, compileRules, evaluate, validateRules } from '@statuskit/core';
 import { coreAccount, type Store } from '@statuskit/store';
-import type { App } from '../app.js';
+import type { App } from '../app-env.js';
 import { requireTenant } from '../auth.js';
 import { fail } from '../problem.js';
 import {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { HealthRun, Store } from '@statuskit/store';
-import type { App } from '../app.js';
+import type { App } from '../app-env.js';
 import { requireTenant } from '../auth.js';
 import { fail } from '../problem.js';
 import { ExclusionPageSchema, HealthRunSchema, MetricsSchema, UnknownReportSchema } from '../schemas.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { classifyStatus, evaluate } from '@statuskit/core';
 import { coreAccount, type IncomingUpdate, type Store } from '@statuskit/store';
-import type { App } from '../app.js';
+import type { App } from '../app-env.js';
 import { requireTenant } from '../auth.js';
 import { fail } from '../problem.js';
 import {

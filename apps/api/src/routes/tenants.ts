@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { type Store, TENANT_ID_PATTERN, TenantExistsError } from '@statuskit/store';
-import type { App } from '../app.js';
+import type { App } from '../app-env.js';
 import { requireAdmin, requireTenant } from '../auth.js';
 import { fail } from '../problem.js';
 import { ApiKeySchema, NewApiKeySchema, ProblemSchema, TenantSchema } from '../schemas.js';

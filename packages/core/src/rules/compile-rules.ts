@@ -1,5 +1,5 @@
 import { JSONPath } from 'jsonpath-plus';
-import type { Eligibility } from '../eligibility.js';
+import type { Eligibility } from '../eligibility-types.js';
 import { buildEngine, firedRule, type RuleInput, type RuleMeta } from './engine-evaluator.js';
 import { resolveOperator } from './operators.js';
 import type { FactName, FiredRule, RuleFacts } from './rule-types.js';

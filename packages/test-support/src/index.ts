@@ -1,0 +1,3 @@
+export { type ApiProcess, apiMain, type StartApiOptions, startApi } from './api-process.js';
+export { type StartedProcess, type StartOptions, startProcess, type WaitOptions } from './processes.js';
+export { scaled, timeoutScale } from './timeouts.js';
