@@ -395,13 +395,11 @@ describe('-o: written beside the target and renamed on success (point 7)', () =>
 
   it('removes its temporary when stopped by a signal', async () => {
     file('sig-out.csv', previous);
+    // Its own process group, stopped as a whole; stdin stays open, so the run waits for input.
     const child = spawn(
       process.execPath,
       [cliMain, 'classify', '-', '--format', 'csv', '-o', 'sig-out.csv'],
-      {
-        cwd: dir,
-        stdio: ['pipe', 'ignore', 'pipe'],
-      },
+      { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'], detached: true },
     );
     // Ready once the temporary exists beside the target (or failed, if the process ends first).
     await new Promise<void>((resolve, reject) => {
@@ -421,7 +419,7 @@ describe('-o: written beside the target and renamed on success (point 7)', () =>
       check();
     });
     child.stdin.write('id,status\n1,Pro\n');
-    child.kill('SIGTERM');
+    process.kill(-(child.pid as number), 'SIGTERM');
     const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? signal)));
     expect(code).toBe(143);
     expect(read('sig-out.csv')).toBe(previous);
