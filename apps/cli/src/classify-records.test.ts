@@ -73,8 +73,10 @@ describe('csvChunkClassifier', () => {
     expect(classifyText('id,status\r\n').text).toBe(
       'id,rawStatus,statusType,status,plan,unknownReason,eligible,reasons\n',
     );
-    const r = classifyText('id,status\n\na,Pro\nb\n');
-    expect(r.bad).toEqual([{ line: 3, message: 'expected 2 fields, found 1' }]);
-    expect(r.records).toBe(1);
+    const r = classifyText('id,status\n\na,Pro\nb\nc,Pro,x\n');
+    expect(r.bad).toEqual([{ line: 4, message: 'expected 2 fields, found 3' }]);
+    expect(r.short).toEqual([3]);
+    expect(r.records).toBe(2);
+    expect(r.text).toContain('\nb,,unknown,,,missing,false,unknown-status:missing\n');
   });
 });

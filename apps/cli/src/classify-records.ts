@@ -49,17 +49,49 @@ export function accountOf(record: Record<string, unknown>, config: Pick<LoadedCo
 
 export type ClassifyConfig = Pick<LoadedConfig, 'catalog' | 'evaluator' | 'fields'>;
 
-export interface RecordClassifier {
-  /** The raw status keeps its own name: `rawStatus` when the status field is itself called `status`. */
+/** What an added column is called when the input has a column of its name: ours is prefixed, theirs kept. */
+export const COLLISION_PREFIX = 'statuskit_';
+
+/** `name`, or `statuskit_name` (`statuskit_statuskit_name`, ...) when the name is taken. */
+function freeName(name: string, taken: (name: string) => boolean): string {
+  let n = name;
+  while (taken(n)) n = COLLISION_PREFIX + n;
+  return n;
+}
+
+/**
+ * The output names of one input's columns (or one NDJSON record's keys): the status column, when it is
+ * itself called `status`, becomes `rawStatus` (so `status` can hold the canonical value); then each added
+ * column takes its own name unless an input column has it, in which case ours is prefixed `statuskit_`
+ * (as often as needed). Input columns and values are never renamed otherwise, never lost.
+ */
+export interface OutputNames {
+  /** The raw status column's new name, when the status column is called `status`. */
   readonly rawKey: string | undefined;
-  /** CSV output: the input's columns (renamed as above) followed by the added ones. */
+  /** The added columns' names, in ADDED_COLUMNS order. */
+  readonly added: readonly string[];
+}
+
+export function outputNames(has: (name: string) => boolean, statusField: string): OutputNames {
+  const renamed = statusField === 'status' && has('status');
+  const rawKey = renamed ? freeName('rawStatus', has) : undefined;
+  const taken = (n: string) => (has(n) && !(renamed && n === 'status')) || n === rawKey || added.includes(n);
+  const added: string[] = [];
+  for (const name of ADDED_COLUMNS) added.push(freeName(name, taken));
+  return { rawKey, added };
+}
+
+const DEFAULT_NAMES: OutputNames = { rawKey: undefined, added: ADDED_COLUMNS };
+
+export interface RecordClassifier {
+  /** CSV output: the input's columns (renamed as `outputNames` says) followed by the added ones. */
   columns(input: readonly string[]): string[];
   /**
    * CSV output: one row with its line break, from the input's cells, in input column order, or from the row's
    * own text when the input is comma-separated and the text is at hand (its quoting kept as it was).
    */
   csvRow(cells: readonly unknown[], account: CliAccount, raw?: string): string;
-  /** NDJSON output: the record (renamed as above) with the added fields, and a line break. */
+  /** NDJSON output: the record (renamed as `outputNames` says, for its own keys) with the added fields. */
   jsonLine(record: Record<string, unknown>, account: CliAccount): string;
 }
 
@@ -68,8 +100,14 @@ export interface RecordClassifier {
  * objects (core caches them), so the added CSV columns are rendered once per (classification, decision).
  */
 export function recordClassifier(config: ClassifyConfig, asOf: number): RecordClassifier {
-  const rawKey = config.fields.status === 'status' ? 'rawStatus' : undefined;
+  const statusField = config.fields.status;
   const options = { asOf };
+  /** A record's names: the defaults unless one of its keys is `status`, `rawStatus` or an added name. */
+  const namesOf = (record: Record<string, unknown>): OutputNames => {
+    const has = (k: string) => Object.hasOwn(record, k);
+    if (!has('status') && !has('rawStatus') && !ADDED_COLUMNS.some(has)) return DEFAULT_NAMES;
+    return outputNames(has, statusField);
+  };
   const suffixes = new WeakMap<object, Map<Eligibility, string>>();
   const reasons = new WeakMap<Eligibility, string>();
   const reasonsText = (e: Eligibility) => {
@@ -85,8 +123,10 @@ export function recordClassifier(config: ClassifyConfig, asOf: number): RecordCl
     return { c, e: evaluate(c, account, config.evaluator, options) };
   };
   return {
-    rawKey,
-    columns: (input) => [...input.map((k) => (k === 'status' && rawKey ? rawKey : k)), ...ADDED_COLUMNS],
+    columns(input) {
+      const { rawKey, added } = outputNames((k) => input.includes(k), statusField);
+      return [...input.map((k) => (k === 'status' && rawKey ? rawKey : k)), ...added];
+    },
     csvRow(cells, account, raw) {
       const { c, e } = decide(account);
       let byDecision = suffixes.get(c);
@@ -104,19 +144,34 @@ export function recordClassifier(config: ClassifyConfig, asOf: number): RecordCl
     },
     jsonLine(record, account) {
       const { c, e } = decide(account);
+      const { rawKey, added } = namesOf(record);
       let base: Record<string, unknown> = record;
       if (rawKey) {
         base = {};
         for (const k in record) base[k === 'status' ? rawKey : k] = record[k];
       }
-      const values = [c.statusType, c.status ?? null, c.plan ?? null, c.unknownReason ?? null, e.eligible];
+      const values = [
+        c.statusType,
+        c.status ?? null,
+        c.plan ?? null,
+        c.unknownReason ?? null,
+        e.eligible,
+        e.reasons,
+      ];
       let json = JSON.stringify(base);
       json = json.length > 2 ? `${json.slice(0, -1)},` : '{';
-      for (let i = 0; i < values.length; i++) json += `"${ADDED_COLUMNS[i]}":${JSON.stringify(values[i])},`;
-      return `${json}"reasons":${JSON.stringify(e.reasons)}}\n`;
+      for (let i = 0; i < values.length; i++)
+        json += `${JSON.stringify(added[i])}:${JSON.stringify(values[i])}${i < values.length - 1 ? ',' : '}\n'}`;
+      return json;
     },
   };
 }
+
+const padded = (cells: readonly string[], length: number) => {
+  const out = [...cells];
+  while (out.length < length) out.push('');
+  return out;
+};
 
 export interface ChunkResult {
   /** The output for the chunk's records, UTF-8 (the CSV header too, for the chunk that held the input's). */
@@ -124,6 +179,8 @@ export interface ChunkResult {
   readonly records: number;
   /** Malformed rows, their lines counted from 0 within the chunk. */
   readonly bad: { line: number; message: string }[];
+  /** Rows with fewer fields than the header (read, classified), their lines counted likewise. */
+  readonly short: number[];
   /** Lines the chunk spans. */
   readonly lines: number;
 }
@@ -153,6 +210,8 @@ export function csvChunkClassifier(
   const onRow = (cells: string[], _line: number, raw: string | undefined) => {
     records++;
     const header = state.header as string[];
+    // A short row: its missing trailing fields are absent for classification, empty cells in CSV output.
+    const out = cells.length < header.length ? padded(cells, header.length) : cells;
     indexes ??= {
       id: header.indexOf(f.id),
       status: header.indexOf(f.status),
@@ -161,7 +220,7 @@ export function csvChunkClassifier(
     if (objects) {
       const record = recordOf(header, cells);
       const account = accountOf(record, config);
-      text += output === 'csv' ? rc.csvRow(cells, account, raw) : rc.jsonLine(record, account);
+      text += output === 'csv' ? rc.csvRow(out, account, raw) : rc.jsonLine(record, account);
       return;
     }
     // One reused account object: nothing keeps it past this row.
@@ -169,7 +228,7 @@ export function csvChunkClassifier(
     reused.id = indexes.id >= 0 ? (cells[indexes.id] as string) : '';
     reused.status = indexes.status >= 0 ? cells[indexes.status] : undefined;
     reused.statusObservedAt = observed ? observed : undefined;
-    text += rc.csvRow(cells, reused, raw);
+    text += rc.csvRow(out, reused, raw);
   };
   return (bytes) => {
     let out = new Uint8Array(bytes.length * 2 + 4096);
@@ -184,6 +243,7 @@ export function csvChunkClassifier(
     };
     records = 0;
     const bad: { line: number; message: string }[] = [];
+    const short: number[] = [];
     const lines = parseRecordChunk(
       bytes,
       dialect,
@@ -192,6 +252,7 @@ export function csvChunkClassifier(
       (line, message) => bad.push({ line, message }),
       {
         wantRaw: output === 'csv' && dialect.delimiter === ',',
+        short: (line) => short.push(line),
         sliceDone: () => {
           if (!headerWritten && state.header) {
             headerWritten = true;
@@ -202,6 +263,6 @@ export function csvChunkClassifier(
         },
       },
     );
-    return { out: out.subarray(0, length), records, bad, lines };
+    return { out: out.subarray(0, length), records, bad, short, lines };
   };
 }

@@ -1,9 +1,9 @@
 /** Exit codes scripts can rely on (documented in --help and the README). */
 export const EXIT = {
   ok: 0,
-  /** Bad records were skipped, or a validation failed. */
+  /** Bad input: malformed records were skipped, a validation failed, or the input is truncated or corrupt. */
   badRecords: 1,
-  /** Usage: unknown command or option, missing file, unreadable config, unknown mapper. */
+  /** Usage: unknown command or option, missing file or column, missing or unreadable config, unknown mapper. */
   usage: 2,
   /** --fail-on-unknown tripped. */
   unknownThreshold: 3,

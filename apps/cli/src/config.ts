@@ -11,6 +11,7 @@ import {
   validateRules,
 } from '@statuskit/core';
 import { CliError, EXIT } from './cli-error.js';
+import type { RequiredColumn } from './columns.js';
 
 export const CONFIG_FILE = 'statuskit.config.json';
 
@@ -26,6 +27,8 @@ export interface LoadedConfig {
   readonly rules: EligibilityRule[];
   readonly evaluator: CompiledEvaluator;
   readonly fields: FieldNames;
+  /** The columns a CSV input must have: the status column always, the id column when it was named. */
+  readonly columns: readonly RequiredColumn[];
   readonly path: string | undefined;
 }
 
@@ -90,5 +93,14 @@ export function loadConfig(options: {
     ...(c.fields?.name ? { name: c.fields.name } : {}),
     ...(c.fields?.observedAt ? { observedAt: c.fields.observedAt } : {}),
   };
-  return { catalog, rules, evaluator: compileRules(rules), fields, path };
+  const named = (flag: string, key: 'id' | 'status') =>
+    (key === 'id' ? options.idField : options.statusField) !== undefined
+      ? flag
+      : c.fields?.[key] !== undefined
+        ? `fields.${key} in ${path}`
+        : `the default; set ${flag}`;
+  const columns: RequiredColumn[] = [{ name: fields.status, from: named('--status-field', 'status') }];
+  if (options.idField !== undefined || c.fields?.id !== undefined)
+    columns.push({ name: fields.id, from: named('--id-field', 'id') });
+  return { catalog, rules, evaluator: compileRules(rules), fields, columns, path };
 }

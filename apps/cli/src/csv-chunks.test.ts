@@ -126,3 +126,50 @@ describe('recordChunks + parseChunk', () => {
     );
   });
 });
+
+describe('parseChunk: ragged rows and the header check', () => {
+  it('hands short rows on with their short cells and line, and reports longer rows as malformed', () => {
+    const rows: { cells: string[]; line: number; raw: string | undefined }[] = [];
+    const bad: number[] = [];
+    const short: number[] = [];
+    parseChunk(
+      'id,name,status\na,"Multi\nline",Pro\nb\nc,C,Pro,x\nd,D\n',
+      LF,
+      { header: undefined },
+      (cells, line, raw) => rows.push({ cells, line, raw }),
+      (line) => bad.push(line),
+      { wantRaw: true, short: (line) => short.push(line) },
+    );
+    expect(rows.map((r) => [r.cells, r.line])).toEqual([
+      [['a', 'Multi\nline', 'Pro'], 1],
+      [['b'], 3],
+      [['d', 'D'], 5],
+    ]);
+    expect(rows.filter((r) => r.cells.length < 3).map((r) => r.raw)).toEqual([undefined, undefined]);
+    expect(short).toEqual([3, 5]); // lines count from 0 within the text
+    expect(bad).toEqual([4]);
+  });
+
+  it('checks the header before any row, and stops when the check throws', () => {
+    const seen: string[][] = [];
+    const state: HeaderState = {
+      header: undefined,
+      check: (header) => {
+        seen.push([...header]);
+        throw new Error('no status column');
+      },
+    };
+    const rows: string[][] = [];
+    expect(() =>
+      parseChunk(
+        ' id , plan \n1,Pro\n',
+        LF,
+        state,
+        (c) => rows.push(c),
+        () => {},
+      ),
+    ).toThrow('no status column');
+    expect(seen).toEqual([['id', 'plan']]);
+    expect(rows).toEqual([]);
+  });
+});

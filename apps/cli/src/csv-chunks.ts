@@ -176,17 +176,23 @@ export interface ParseOptions {
   readonly wantRaw?: boolean;
   /** The line the text starts on, added to every line reported. */
   readonly firstLine?: number;
+  /** Told the line of each row with fewer fields than the header (the row itself still goes to `row`). */
+  readonly short?: (line: number) => void;
 }
 
 /** Holds the header once the first non-blank row has been read. */
 export interface HeaderState {
   header: string[] | undefined;
+  /** Called once with the header as soon as it is read, before any row; may throw to stop the run. */
+  readonly check?: (header: readonly string[]) => void;
 }
 
 /**
- * Parses whole records with papaparse. The first non-blank row of the input becomes the
- * header; rows whose field count differs from it, or that papaparse reports, go to `bad`; blank lines are
- * skipped. Returns the number of lines the text spans.
+ * Parses whole records with papaparse. The first non-blank row of the input becomes the header. A row
+ * with fewer fields than the header (a ragged export) is a row whose trailing fields are absent: it goes to
+ * `row` with its short cells and no raw text, and its line to `short`. Rows with more fields than the
+ * header, or that papaparse reports, go to `bad`; blank lines are skipped. Returns the number of lines the
+ * text spans.
  */
 export function parseChunk(
   text: string,
@@ -194,7 +200,7 @@ export function parseChunk(
   state: HeaderState,
   row: RowHandler,
   bad: BadRowHandler,
-  { wantRaw = false, firstLine = 0 }: ParseOptions = {},
+  { wantRaw = false, firstLine = 0, short }: ParseOptions = {},
 ): number {
   // papaparse's parser itself: Papa.parse on a string adds a streamer that copies every result.
   const result = new Papa.Parser({ delimiter: dialect.delimiter, newline: dialect.newline }).parse(
@@ -239,11 +245,15 @@ export function parseChunk(
     if (!header) {
       header = cells.map((h) => h.trim());
       state.header = header;
+      state.check?.(header);
       continue;
     }
-    if (error !== undefined || cells.length !== header.length)
+    if (error !== undefined || cells.length > header.length)
       bad(start, error ?? `expected ${header.length} fields, found ${cells.length}`);
-    else
+    else if (cells.length < header.length) {
+      short?.(start);
+      row(cells, start, undefined);
+    } else
       row(
         cells,
         start,
@@ -271,20 +281,26 @@ export function parseRecordChunk(
   state: HeaderState,
   row: RowHandler,
   bad: BadRowHandler,
-  options: { readonly wantRaw?: boolean; readonly sliceDone?: () => void } = {},
+  options: {
+    readonly wantRaw?: boolean;
+    readonly sliceDone?: () => void;
+    readonly short?: (line: number) => void;
+  } = {},
 ): number {
   let lines = 0;
   for (const slice of recordSlices(bytes, dialect)) {
+    const first = lines;
     lines += parseChunk(decoder.decode(slice), dialect, state, row, bad, {
-      firstLine: lines,
+      firstLine: first,
       ...(options.wantRaw ? { wantRaw: true } : {}),
+      ...(options.short ? { short: options.short } : {}),
     });
     options.sliceDone?.();
   }
   return lines;
 }
 
-/** A row as an object under the header's names. */
+/** A row as an object under the header's names (the fields a short row lacks are undefined: absent). */
 export function recordOf(header: readonly string[], cells: readonly string[]): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (let c = 0; c < header.length; c++) record[header[c] as string] = cells[c];

@@ -24,11 +24,12 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
   version: string;
 };
 
+// The same lines stand in the README's table of exit codes (a test keeps the two equal).
 const EXIT_CODES = `
 Exit codes:
   0  ok
-  1  bad records were skipped, or a validation failed
-  2  usage: unknown option, missing file, unreadable config, unknown mapper
+  1  bad input: malformed records were skipped, a validation failed, or the input is truncated or corrupt
+  2  usage: unknown option, missing file or column, missing or unreadable config, unknown mapper
   3  --fail-on-unknown tripped
   4  the API was unreachable or rejected a request`;
 
@@ -115,7 +116,7 @@ classifyOptions(
     .description(
       'add statusType, status, plan, unknownReason, eligible and reasons to every record (CSV, NDJSON or JSON; - for stdin; .gz read and written)',
     )
-    .option('-o, --output <file>', 'output file (default: stdout)')
+    .option('-o, --output <file>', 'output file, replaced only when the run succeeds (default: stdout)')
     .addOption(
       new Option(
         '--output-format <format>',
@@ -143,11 +144,11 @@ inputOptions(
   program
     .command('map [input]')
     .description(
-      'apply a mapper to source records (a file, or stdin as NDJSON); writes status updates as NDJSON, reports skips by reason',
+      'apply a mapper to source records (NDJSON, CSV, a JSON array, a Stripe or Chargebee list object, or one webhook body; stdin as NDJSON); writes status updates as NDJSON, reports skips by reason',
     )
     .requiredOption('-m, --mapper <name|module>', 'field, stripe, chargebee, or a module exporting a mapper')
-    .option('-c, --config <file>', "the mapper's config (JSON)")
-    .option('-o, --output <file>', 'output file (default: stdout)')
+    .option('-c, --config <file>', "the mapper's config (JSON; stripe, chargebee and field need one)")
+    .option('-o, --output <file>', 'output file, replaced only when the run succeeds (default: stdout)')
     .option('--no-combine', "keep every update when a mapper would combine one account's records")
     .addHelpText(
       'after',
@@ -186,8 +187,10 @@ try {
     process.stderr.write(`statuskit: ${error.message}\n`);
     exitCode = error.code;
   } else {
+    // A fault of statuskit or of a mapper module: one line; the stack only when asked for.
+    const debug = process.env.STATUSKIT_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
     process.stderr.write(
-      `statuskit: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      `statuskit: unexpected error: ${error instanceof Error ? error.message : String(error)}${debug || ' (STATUSKIT_DEBUG=1 shows where)'}\n`,
     );
     exitCode = EXIT.usage;
   }

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { count, rowRate } from './words.js';
 
 export interface Progress {
   /** Call after each batch: redraws at most five times a second. */
@@ -19,20 +20,21 @@ export function startProgress(
   if (!process.stderr.isTTY || quiet) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
-      format: size
-        ? ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}'
-        : ' {rows} rows | {rate} rows/s',
+      format: size ? ' {bar} {percentage}% | {rows} | {speed} | ETA {eta_formatted}' : ' {rows} | {speed}',
       stream: process.stderr,
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(size ?? 1, 0, { rows: 0, rate: 0 });
-  const draw = (records: number, now: number) =>
+  bar.start(size ?? 1, 0, { rows: count(0, 'row'), speed: '0.00 s' });
+  // Under a second a rate is noise: the time stands in for it.
+  const draw = (records: number, now: number) => {
+    const seconds = (now - started) / 1000;
     bar.update(size ? Math.min(bytesRead(), size) : 1, {
-      rows: records.toLocaleString('en-US'),
-      rate: Math.round(records / Math.max((now - started) / 1000, 1e-3)).toLocaleString('en-US'),
+      rows: count(records, 'row'),
+      speed: rowRate(seconds, records) ?? `${seconds.toFixed(2)} s`,
     });
+  };
   let lastTick = 0;
   return {
     update(records) {

@@ -1,8 +1,9 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { CliError } from './cli-error.js';
+import { CliError, EXIT } from './cli-error.js';
 import { type HeaderState, parseRecordChunk, recordChunks, recordOf } from './csv-chunks.js';
+import { count } from './words.js';
 
 export type InputFormat = 'csv' | 'ndjson' | 'json';
 
@@ -17,6 +18,14 @@ export interface BadRecord {
   readonly message: string;
 }
 
+/** Where a reader reports what is wrong with its input, as it goes. */
+export interface RecordReport {
+  /** A malformed record: skipped (or the run stops, as `--on-error` says). */
+  onBad(bad: BadRecord): void;
+  /** A CSV row with fewer fields than the header: read, its missing trailing fields absent. */
+  onShort(line: number): void;
+}
+
 export interface OpenedInput {
   readonly format: InputFormat;
   /** Size in bytes on disk when known (for ETA), else undefined. */
@@ -24,7 +33,16 @@ export interface OpenedInput {
   /** Bytes read so far from disk. */
   bytesRead(): number;
   /** Records in batches (one per chunk of input, about 256 KiB). */
-  batches(onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord[]>;
+  batches(report: RecordReport): AsyncGenerator<SourceRecord[]>;
+  /** The error the file or its gzip stream failed with, if it did. */
+  failure(): Error | undefined;
+}
+
+export interface OpenOptions {
+  /** CSV: called with the header before any row is read (throws to stop: a column that is not there). */
+  readonly checkHeader?: (header: readonly string[]) => void;
+  /** JSON: a top-level object is one record (a webhook body), besides a top-level array. */
+  readonly objects?: boolean;
 }
 
 export function detectFormat(path: string, explicit?: string): InputFormat {
@@ -46,6 +64,8 @@ export interface InputBytes {
   /** Size in bytes on disk when known (for ETA), else undefined. */
   readonly size: number | undefined;
   bytesRead(): number;
+  /** The error reading the file or gunzipping it failed with, once it has. */
+  failure(): Error | undefined;
 }
 
 /**
@@ -66,52 +86,87 @@ export function openBytes(path: string): InputBytes {
     raw = createReadStream(path, { highWaterMark: READ_BYTES });
   }
   let read = 0;
+  let failure: Error | undefined;
+  const failed = (error: Error) => {
+    failure ??= error;
+  };
   raw.on('data', (chunk: Buffer) => {
     read += chunk.length;
   });
-  const zipped = path.toLowerCase().endsWith('.gz');
-  return {
-    stream: zipped ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw,
-    size,
-    bytesRead: () => read,
-  };
+  raw.on('error', failed);
+  let stream: Readable = raw;
+  if (path.toLowerCase().endsWith('.gz')) {
+    const gunzip = createGunzip({ chunkSize: 1 << 16 });
+    gunzip.on('error', failed);
+    // pipe() does not pass a read error on: without this, reading the gunzipped stream would wait forever.
+    raw.on('error', (error) => gunzip.destroy(error));
+    stream = raw.pipe(gunzip);
+  }
+  return { stream, size, bytesRead: () => read, failure: () => failure };
+}
+
+/**
+ * The error a run stopped with, as the CLI reports it: when the input itself failed (a truncated or
+ * corrupt gzip, a read error), a bad-input error naming the file, the cause and the rows read before it.
+ */
+export function inputFailure(path: string, bytes: Pick<InputBytes, 'failure'>, error: unknown, rows: number) {
+  const failure = bytes.failure();
+  if (failure === undefined || (error !== failure && !(error instanceof Error && error.cause === failure)))
+    return error;
+  const code = (failure as NodeJS.ErrnoException).code;
+  const cause =
+    code === 'Z_BUF_ERROR'
+      ? `the gzip data ends early (${failure.message}): the file is truncated`
+      : code === 'Z_DATA_ERROR' && /header/.test(failure.message)
+        ? `not gzip data (${failure.message})`
+        : code?.startsWith('Z_')
+          ? `corrupt gzip data (${failure.message})`
+          : `cannot be read (${failure.message})`;
+  const read = `${count(rows, 'row')} ${rows === 1 ? 'was' : 'were'} read before it`;
+  return new CliError(`${path === '-' ? 'stdin' : path}: ${cause}; ${read}`, EXIT.badRecords);
 }
 
 /** Opens a file (or `-` for stdin), gunzipping `.gz`, and reads records in constant memory. */
-export function openInput(path: string, explicitFormat?: string): OpenedInput {
+export function openInput(path: string, explicitFormat?: string, options: OpenOptions = {}): OpenedInput {
   const format = detectFormat(path, explicitFormat);
   const bytes = openBytes(path);
-  const csv: HeaderState = { header: undefined };
+  const csv: HeaderState = {
+    header: undefined,
+    ...(options.checkHeader ? { check: options.checkHeader } : {}),
+  };
   const text = () => bytes.stream.setEncoding('utf8') as AsyncIterable<string> & Readable;
-  const batches = (onBad: (bad: BadRecord) => void) =>
+  const batches = (report: RecordReport) =>
     format === 'csv'
-      ? csvBatches(bytes.stream, onBad, csv)
+      ? csvBatches(bytes.stream, report, csv)
       : format === 'ndjson'
-        ? ndjsonBatches(text(), onBad)
-        : jsonArrayBatches(text(), onBad);
+        ? ndjsonBatches(text(), report.onBad)
+        : jsonBatches(text(), report.onBad, options.objects === true);
   return {
     format,
     size: bytes.size,
     bytesRead: bytes.bytesRead,
     batches,
+    failure: bytes.failure,
   };
 }
 
 /** CSV in chunks of whole records, parsed by papaparse: one batch per chunk. */
 async function* csvBatches(
   stream: AsyncIterable<Buffer>,
-  onBad: (bad: BadRecord) => void,
+  report: RecordReport,
   state: HeaderState,
 ): AsyncGenerator<SourceRecord[]> {
   let base = 1;
   for await (const { bytes, dialect } of recordChunks(stream, READ_BYTES)) {
     const batch: SourceRecord[] = [];
+    const at = base;
     base += parseRecordChunk(
       bytes,
       dialect,
       state,
-      (cells, line) => batch.push({ record: recordOf(state.header as string[], cells), line: base + line }),
-      (line, message) => onBad({ line: base + line, message }),
+      (cells, line) => batch.push({ record: recordOf(state.header as string[], cells), line: at + line }),
+      (line, message) => report.onBad({ line: at + line, message }),
+      { short: (line) => report.onShort(at + line) },
     );
     yield batch;
   }
@@ -156,12 +211,20 @@ async function* ndjsonBatches(
   }
 }
 
-/** A top-level JSON array, element by element: each element is cut out by a depth scan, then JSON.parse'd. */
-async function* jsonArrayBatches(
+/** A top-level object is read whole; above this it is refused (an array or NDJSON streams instead). */
+const MAX_OBJECT_CHARS = 256 << 20;
+
+/**
+ * A top-level JSON array, element by element: each element is cut out by a depth scan, then JSON.parse'd.
+ * With `objects`, a top-level object is one record instead (read whole: a webhook body, a list page).
+ */
+async function* jsonBatches(
   text: AsyncIterable<string>,
   onBad: (bad: BadRecord) => void,
+  objects: boolean,
 ): AsyncGenerator<SourceRecord[]> {
   let state: 'before' | 'between' | 'in' | 'done' = 'before';
+  let single = false;
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -191,9 +254,15 @@ async function* jsonArrayBatches(
       }
       if (state === 'before') {
         if (ch === '[') state = 'between';
-        else if (!/\s|\uFEFF/.test(ch))
-          throw new CliError(`line ${line}: a JSON input must be an array of objects`, 1);
-        continue;
+        else if (ch === '{' && objects) {
+          single = true;
+          state = 'between';
+        } else if (!/\s|\uFEFF/.test(ch))
+          throw new CliError(
+            `line ${line}: a JSON input must be an array of objects${objects ? ' or one object' : ''}`,
+            EXIT.badRecords,
+          );
+        if (!single) continue;
       }
       if (state === 'between') {
         if (ch === ']') state = 'done';
@@ -221,7 +290,7 @@ async function* jsonArrayBatches(
         depth--;
         if (depth === 0) {
           const r = emit(element + chunk.slice(start, i + 1));
-          state = 'between';
+          state = single ? 'done' : 'between';
           if (r) batch.push(r);
         }
       } else if (depth === 0 && (ch === ',' || ch === ']')) {
@@ -231,9 +300,18 @@ async function* jsonArrayBatches(
         if (r) batch.push(r);
       }
     }
-    if (state === 'in') element += chunk.slice(start);
+    if (state === 'in') {
+      element += chunk.slice(start);
+      if (single && element.length > MAX_OBJECT_CHARS)
+        throw new CliError(
+          `line ${elementLine}: a top-level JSON object is read whole, and this one passes ${MAX_OBJECT_CHARS >> 20} MiB: give its records as a JSON array or NDJSON`,
+          EXIT.badRecords,
+        );
+    }
     yield batch;
   }
-  if ((state as string) === 'before') throw new CliError('the JSON input is empty; expected an array', 1);
-  if ((state as string) !== 'done') throw new CliError('the JSON input ends before its closing ]', 1);
+  if ((state as string) === 'before')
+    throw new CliError(`the JSON input is empty; expected an array${objects ? ' or an object' : ''}`, 1);
+  if ((state as string) !== 'done')
+    throw new CliError(`the JSON input ends before its closing ${single ? '}' : ']'}`, 1);
 }

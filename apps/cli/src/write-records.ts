@@ -1,6 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import { CliError } from './cli-error.js';
 
 export type OutputFormat = 'csv' | 'ndjson';
 
@@ -38,19 +41,66 @@ export function csvLine(cells: readonly unknown[]): string {
   return line;
 }
 
-/** Writes CSV rows or NDJSON lines to a file (gzip for .gz) or stdout, buffered, honouring backpressure. */
+/** Temporaries being written: removed if the process exits or is stopped before they are renamed. */
+const temporaries = new Set<string>();
+let cleanupInstalled = false;
+
+function removeTemporaries(): void {
+  for (const t of temporaries) rmSync(t, { force: true });
+  temporaries.clear();
+}
+
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.once('exit', removeTemporaries);
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.once(signal, () => {
+      removeTemporaries();
+      process.exit(code);
+    });
+  }
+}
+
+/**
+ * Writes CSV rows or NDJSON lines to a file (gzip for .gz) or stdout, buffered, honouring backpressure. A
+ * file is written to a temporary beside it (`.<name>.statuskit-<pid>-<random>.tmp`) and renamed over it by
+ * `close`: a run that fails or is stopped leaves the previous file as it was and no temporary.
+ */
 export class RecordWriter {
   readonly #out: Writable;
+  readonly #file: Writable | undefined;
   readonly #finish: Promise<void>;
+  readonly #target: string | undefined;
+  readonly #temporary: string | undefined;
   #buffer = '';
 
   constructor(path: string | undefined) {
     if (path && path !== '-') {
-      const file = createWriteStream(path, { highWaterMark: 1 << 20 });
+      const dir = dirname(path);
+      if (!existsSync(dir) || !statSync(dir).isDirectory())
+        throw new CliError(`cannot write ${path}: no such directory ${dir}`);
+      if (existsSync(path) && statSync(path).isDirectory())
+        throw new CliError(`cannot write ${path}: it is a directory`);
+      installCleanup();
+      this.#target = path;
+      this.#temporary = join(
+        dir,
+        `.${basename(path)}.statuskit-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+      );
+      temporaries.add(this.#temporary);
+      const file = createWriteStream(this.#temporary, { highWaterMark: 1 << 20 });
+      this.#file = file;
       this.#finish = new Promise((resolve, reject) => {
         file.once('finish', resolve);
         file.once('error', reject);
       });
+      // Seen by close or abort; never an unhandled rejection meanwhile.
+      this.#finish.catch(() => {});
       if (path.endsWith('.gz')) {
         const gz = createGzip();
         gz.pipe(file);
@@ -58,8 +108,26 @@ export class RecordWriter {
       } else this.#out = file;
     } else {
       this.#out = process.stdout;
+      this.#file = undefined;
       this.#finish = Promise.resolve();
     }
+  }
+
+  /**
+   * Runs `write` with a writer to `path` (stdout when undefined or `-`): on success the output is closed
+   * (a file renamed into place); on failure the temporary is removed and the error passed on.
+   */
+  static async writing<T>(path: string | undefined, write: (writer: RecordWriter) => Promise<T>): Promise<T> {
+    const writer = new RecordWriter(path);
+    let result: T;
+    try {
+      result = await write(writer);
+    } catch (error) {
+      writer.abort();
+      throw error;
+    }
+    await writer.close();
+    return result;
   }
 
   /** Text or bytes as they are (whole rows or lines). Call flush. */
@@ -105,12 +173,28 @@ export class RecordWriter {
     }
   }
 
+  /** Finishes the output; a file's temporary is renamed over the target. */
   async close(): Promise<void> {
     await this.flush();
-    if (this.#out !== process.stdout) {
-      this.#out.end();
+    if (this.#out === process.stdout) return;
+    this.#out.end();
+    try {
       await this.#finish;
+      renameSync(this.#temporary as string, this.#target as string);
+    } catch (error) {
+      this.abort();
+      throw new CliError(`cannot write ${this.#target}: ${(error as Error).message}`, 1);
     }
+    temporaries.delete(this.#temporary as string);
+  }
+
+  /** Drops the output: a file's temporary is removed, the target left as it was. */
+  abort(): void {
+    if (this.#out === process.stdout || this.#temporary === undefined) return;
+    this.#out.destroy();
+    this.#file?.destroy();
+    rmSync(this.#temporary, { force: true });
+    temporaries.delete(this.#temporary);
   }
 }
 

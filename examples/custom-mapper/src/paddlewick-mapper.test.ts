@@ -3,6 +3,7 @@ import { paddlewickMapper } from './paddlewick-mapper.js';
 
 const hook = (state: string, tier: string | null, extra: Record<string, unknown> = {}) => ({
   account: { ref: 'acme-42' },
+  contract: 'ct_7',
   state,
   tier,
   changed: '2026-11-20T10:00:00Z',
@@ -22,4 +23,11 @@ describeMapperConformance(paddlewickMapper, {
     { name: 'unknown tier', record: hook('live', 'galactic'), expect: { skip: 'unmapped-tier' } },
   ],
   invalid: [{ record: { state: 'live' } }, { record: hook('live', 'corp', { changed: 'yesterday' }) }],
+  // One contract's webhooks, oldest first: the kit shuffles them and checks the newest wins.
+  history: [
+    {
+      name: 'corp, then lapsed',
+      records: [hook('live', 'corp'), hook('lapsed', 'corp', { changed: '2026-11-21T09:00:00Z' })],
+    },
+  ],
 });

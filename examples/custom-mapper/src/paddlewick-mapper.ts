@@ -1,6 +1,7 @@
 // An integrator's mapper for "Paddlewick", a made-up billing system whose webhook sends:
-//   { "account": { "ref": "acme-42" }, "state": "live" | "evaluating" | "lapsed" | "closed",
+//   { "account": { "ref": "acme-42" }, "contract": "ct_7", "state": "live" | "evaluating" | "lapsed" | "closed",
 //     "tier": "starter" | "team" | "corp", "changed": "2026-11-20T10:00:00Z", "sandbox": false }
+// An account can hold several contracts; each webhook shows one contract as it stands at `changed`.
 import { combineByRank, defineMapper, skip } from '@statuskit/core/mapper';
 import { z } from 'zod';
 
@@ -12,6 +13,7 @@ export const paddlewickMapper = defineMapper({
   version: '1.0.0',
   input: z.object({
     account: z.object({ ref: z.string().min(1) }),
+    contract: z.string().min(1),
     state: z.string(),
     tier: z.string().nullable(),
     changed: z.iso.datetime({ offset: true }),
@@ -34,6 +36,8 @@ export const paddlewickMapper = defineMapper({
         return skip('unknown-state', record.state, base.accountId);
     }
   },
-  // One status per account when it has several Paddlewick contracts.
+  // Webhooks of one contract can arrive in any order: the latest `changed` wins.
+  observe: (record) => ({ object: record.contract, at: [Date.parse(record.changed)] }),
+  // Then one status per account when it has several Paddlewick contracts.
   combine: combineByRank((u) => RANK[u.status] ?? 0),
 });

@@ -55,6 +55,105 @@ describeMapperConformance(mapper, {
     },
   ],
   invalid: [{ record: { id: 'x' } }, { record: event('customer_created', 1, { id: 'only-id' }) }],
+  history: [
+    {
+      name: 'active, then cancelled',
+      records: [
+        event('subscription_created', 1_767_225_600, subscription()),
+        event(
+          'subscription_cancelled',
+          1_768_000_000,
+          subscription({ status: 'cancelled', cancelled_at: 1_768_000_000, updated_at: 1_768_000_000 }),
+        ),
+      ],
+    },
+    {
+      name: 'in trial, then active, then deleted (list entries)',
+      records: [
+        {
+          subscription: subscription({ status: 'in_trial', updated_at: 1_767_000_000 }),
+          customer: customer(),
+        },
+        { subscription: subscription(), customer: customer() },
+        {
+          subscription: subscription({ deleted: true, updated_at: 1_768_100_000 }),
+          customer: customer(),
+        },
+      ],
+    },
+  ],
+});
+
+describe("chargebeeMapper: one subscription's events, in any order", () => {
+  const active = event('subscription_renewed', 1_768_000_000, subscription());
+  const cancelled = event(
+    'subscription_cancelled',
+    1_768_500_000,
+    subscription({ status: 'cancelled', cancelled_at: 1_768_500_000 }),
+  );
+
+  /** The statuses the records combine to, the same forwards and backwards (else the test fails here). */
+  const combined = (records: readonly unknown[]) => {
+    const results = records.map((r) => mapper.map(r));
+    const forward = combineUpdates(mapper, results);
+    expect(combineUpdates(mapper, [...results].reverse())).toEqual(forward);
+    return forward.map((u) => u.status);
+  };
+
+  it('keeps the newest event of a subscription: cancelled after active is Cancelled, whatever the order', () => {
+    expect(combined([active, cancelled])).toEqual(['Cancelled']);
+  });
+
+  it("breaks a tie of the event's time by updated_at, then resource_version", () => {
+    const byUpdatedAt = [
+      event('subscription_changed', 1_768_000_000, subscription({ updated_at: 1_768_000_000 })),
+      event(
+        'subscription_changed',
+        1_768_000_000,
+        subscription({ status: 'in_trial', updated_at: 1_768_000_001 }),
+      ),
+    ];
+    const byVersion = [
+      event('subscription_changed', 1_768_000_000, subscription({ resource_version: 1_768_000_000_100 })),
+      event(
+        'subscription_changed',
+        1_768_000_000,
+        subscription({ status: 'cancelled', resource_version: 1_768_000_000_900 }),
+      ),
+    ];
+    expect(combined(byUpdatedAt)).toEqual(['Trial']);
+    expect(combined(byVersion)).toEqual(['Cancelled']);
+  });
+});
+
+describe('chargebeeMapper: deleted subscriptions', () => {
+  const deleted = subscription({ deleted: true });
+
+  it('skips a deleted subscription with reason deleted by default', () => {
+    expect(statusOf(deleted)).toBe('skip:deleted');
+    expect(statusOf(event('subscription_deleted', 1_768_000_000, deleted))).toBe('skip:deleted');
+    expect(mapper.map(deleted)).toMatchObject({ kind: 'skip', accountId: '169lyUTUk9CkT1dAq' });
+  });
+
+  it('drops the older updates of a subscription deleted later', () => {
+    const results = [
+      event('subscription_created', 1_767_225_600, subscription()),
+      event('subscription_deleted', 1_768_000_000, deleted),
+    ].map((r) => mapper.map(r));
+    expect(combineUpdates(mapper, results)).toEqual([]);
+  });
+
+  it('can map a deleted subscription as cancelled, or by its status', () => {
+    const plans = [{ status: 'Pro', itemPriceIds: ['pro-USD-Monthly'] }];
+    expect(chargebeeMapper({ plans, deleted: 'cancelled' }).map(deleted)).toMatchObject({
+      update: { status: 'Cancelled' },
+    });
+    expect(chargebeeMapper({ plans, deleted: 'skip' }).map(deleted)).toMatchObject({ reason: 'deleted' });
+    expect(chargebeeMapper({ plans, deleted: 'by-status' }).map(deleted)).toMatchObject({
+      update: { status: 'Pro' },
+    });
+    expect(() => chargebeeMapper({ plans, deleted: 'keep' as never })).toThrow(/deleted/);
+  });
 });
 
 describe('chargebeeMapper', () => {

@@ -36,6 +36,12 @@ export interface ChargebeeMapperConfig {
   readonly paused?: InBetween;
   /** `future` (starts later). Default `skip`: not yet a customer. */
   readonly future?: InBetween;
+  /**
+   * A subscription with `deleted: true` (deleted in Chargebee, as a `subscription_deleted` event carries it).
+   * Default `skip` (reason `deleted`: it gives no status, and older records of it are superseded);
+   * `cancelled`: the Cancelled status; `by-status`: mapped by its status as if not deleted.
+   */
+  readonly deleted?: 'skip' | 'cancelled' | 'by-status';
   /** Where the account id comes from: `customer_id` (default) or a `cf_` custom field / meta_data key. */
   readonly accountId?: 'customer_id' | { readonly field: string };
 }
@@ -59,6 +65,7 @@ export const chargebeeMapperConfigSchema = z
     nonRenewing: z.union([z.literal('paying-until-term-end'), inBetweenSchema]).optional(),
     paused: inBetweenSchema.optional(),
     future: inBetweenSchema.optional(),
+    deleted: z.enum(['skip', 'cancelled', 'by-status']).optional(),
     accountId: z
       .union([z.literal('customer_id'), z.object({ field: z.string().min(1) }).strict()])
       .optional(),
@@ -82,6 +89,7 @@ const subscriptionSchema = z
     cancelled_at: ts.nullable().optional(),
     updated_at: ts.optional(),
     resource_version: z.number().optional(),
+    deleted: z.boolean().optional(),
     current_term_end: ts.nullable().optional(),
     meta_data: z.record(z.string(), z.unknown()).nullable().optional(),
   })
@@ -105,6 +113,27 @@ export const chargebeeInputSchema = z.union([eventSchema, entrySchema, subscript
 export type ChargebeeSubscription = z.output<typeof subscriptionSchema>;
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+type ChargebeeInput = z.output<typeof chargebeeInputSchema>;
+const eventOf = (input: ChargebeeInput) =>
+  'event_type' in input ? (input as z.output<typeof eventSchema>) : undefined;
+const subscriptionOf = (input: ChargebeeInput): ChargebeeSubscription =>
+  eventOf(input)?.content.subscription ??
+  ('subscription' in input && typeof input.subscription === 'object'
+    ? (input as z.output<typeof entrySchema>).subscription
+    : (input as ChargebeeSubscription));
+
+/** When a record saw its subscription: the event's `occurred_at`, else `updated_at`, `resource_version`, or the latest other timestamp. */
+const observedSeconds = (input: ChargebeeInput, sub: ChargebeeSubscription) =>
+  eventOf(input)?.occurred_at ??
+  sub.updated_at ??
+  (sub.resource_version !== undefined ? Math.floor(sub.resource_version / 1000) : undefined) ??
+  Math.max(
+    0,
+    ...[sub.created_at, sub.started_at, sub.activated_at, sub.cancelled_at].filter(
+      (t): t is number => typeof t === 'number',
+    ),
+  );
 
 export interface ChargebeeMapper extends Mapper<typeof chargebeeInputSchema> {
   planOf(subscription: ChargebeeSubscription): ChargebeePlan | undefined;
@@ -137,12 +166,7 @@ export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper 
     name: 'chargebee',
     input: chargebeeInputSchema,
     map(input) {
-      const event = 'event_type' in input ? (input as z.output<typeof eventSchema>) : undefined;
-      const sub: ChargebeeSubscription = event
-        ? event.content.subscription
-        : 'subscription' in input && typeof input.subscription === 'object'
-          ? (input as z.output<typeof entrySchema>).subscription
-          : (input as ChargebeeSubscription);
+      const sub = subscriptionOf(input);
       const field =
         config.accountId && config.accountId !== 'customer_id' ? config.accountId.field : undefined;
       const fromField = field ? (sub[field] ?? sub.meta_data?.[field]) : undefined;
@@ -152,16 +176,7 @@ export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper 
           : ''
         : sub.customer_id;
       if (!accountId) return skip('missing-account-id', `subscription ${sub.id} has no ${field}`);
-      const seconds =
-        event?.occurred_at ??
-        sub.updated_at ??
-        (sub.resource_version !== undefined ? Math.floor(sub.resource_version / 1000) : undefined) ??
-        Math.max(
-          0,
-          ...[sub.created_at, sub.started_at, sub.activated_at, sub.cancelled_at].filter(
-            (t): t is number => typeof t === 'number',
-          ),
-        );
+      const seconds = observedSeconds(input, sub);
       const observedAt = iso(seconds);
       const plan = planOf(sub);
       const attributes = {
@@ -185,6 +200,11 @@ export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper 
           cancelled: () => update(cancelled),
           skip: () => skip(why, sub.id, accountId),
         });
+      if (sub.deleted === true) {
+        const choice = config.deleted ?? 'skip';
+        if (choice === 'skip') return skip('deleted', `subscription ${sub.id} was deleted`, accountId);
+        if (choice === 'cancelled') return update(cancelled);
+      }
       switch (sub.status) {
         case 'in_trial':
           return update(trial);
@@ -208,6 +228,15 @@ export function chargebeeMapper(config: ChargebeeMapperConfig): ChargebeeMapper 
           return skip('unknown-chargebee-status', sub.status, accountId);
       }
     },
+    // One subscription's events: the newest wins (the event's time, then updated_at, then resource_version).
+    observe(input) {
+      const sub = subscriptionOf(input);
+      return {
+        object: sub.id,
+        at: [observedSeconds(input, sub), sub.updated_at ?? 0, sub.resource_version ?? 0],
+      };
+    },
+    // A customer with several subscriptions: paying beats trial beats cancelled; the higher plan wins.
     combine: combineByPlan(
       config.plans.map((p) => p.status),
       { trial, cancelled },

@@ -56,6 +56,97 @@ describeMapperConformance(mapper, {
     { record: { object: 'subscription', id: 'sub_x' } },
     { record: event('customer.created', 1, { object: 'customer', id: 'cus_1' }) },
   ],
+  history: [
+    {
+      name: 'downgraded to Personal, then deleted',
+      records: [
+        event('customer.subscription.created', 1_767_225_600, subscription()),
+        event('customer.subscription.updated', 1_793_000_000, subscription({}, [PERSONAL])),
+        event(
+          'customer.subscription.deleted',
+          1_794_500_000,
+          subscription({ status: 'canceled', canceled_at: 1_794_500_000, ended_at: 1_794_500_000 }, [
+            PERSONAL,
+          ]),
+        ),
+      ],
+    },
+    {
+      name: 'trial, then paying, bare objects',
+      records: [
+        subscription({ status: 'trialing', trial_start: 1_767_225_600, trial_end: 1_768_435_200 }),
+        subscription({ current_period_start: 1_768_435_200 }),
+      ],
+    },
+  ],
+});
+
+/** 2026-10-25 and 2026-11-12, in seconds. */
+const OCT_25 = Date.UTC(2026, 9, 25) / 1000;
+const NOV_12 = Date.UTC(2026, 10, 12) / 1000;
+
+describe("stripeMapper: one subscription's events, in any order", () => {
+  const downgraded = event('customer.subscription.updated', OCT_25, subscription({}, [PERSONAL]));
+  const deleted = event(
+    'customer.subscription.deleted',
+    NOV_12,
+    subscription({ status: 'canceled', canceled_at: NOV_12, ended_at: NOV_12 }, [PERSONAL]),
+  );
+
+  /** What the records combine to, the same forwards and backwards (else the test fails here). */
+  const combined = (...records: unknown[]) => {
+    const results = records.map((r) => mapper.map(r));
+    const forward = combineUpdates(mapper, results);
+    expect(combineUpdates(mapper, [...results].reverse())).toEqual(forward);
+    return forward.map((u) => [u.accountId, u.status, u.observedAt]);
+  };
+
+  it('keeps the newest event of a subscription: deleted after a downgrade is Cancelled, whatever the order', () => {
+    expect(combined(downgraded, deleted)).toEqual([
+      ['cus_QdAcme000001', 'Cancelled', '2026-11-12T00:00:00.000Z'],
+    ]);
+  });
+
+  it("breaks a tie of the event's time by the subscription's own timestamps", () => {
+    const reactivated = event(
+      'customer.subscription.updated',
+      NOV_12,
+      subscription({ current_period_start: NOV_12 - 10 }, [ENTERPRISE]),
+    );
+    const trialEnded = event(
+      'customer.subscription.updated',
+      NOV_12,
+      subscription({ status: 'paused', current_period_start: NOV_12 - 20 }),
+    );
+    expect(combined(trialEnded, reactivated).map(([, status]) => status)).toEqual(['Enterprise']);
+    // Same second, same timestamps: a canceled subscription cannot come back, so canceled is the later view.
+    const updated = event('customer.subscription.updated', NOV_12, subscription({}, [ENTERPRISE]));
+    const canceled = event('customer.subscription.deleted', NOV_12, subscription({ status: 'canceled' }));
+    expect(combined(updated, canceled).map(([, status]) => status)).toEqual(['Cancelled']);
+  });
+
+  it("then combines across the customer's subscriptions, each by its newest event", () => {
+    const other = event('customer.subscription.created', OCT_25 - 86_400, subscription({ id: 'sub_two' }));
+    const results = [downgraded, other, deleted].map((r) => mapper.map(r));
+    expect(combineUpdates(mapper, results).map((u) => [u.status, u.attributes?.stripeSubscription])).toEqual([
+      ['Pro', 'sub_two'],
+    ]);
+    expect(combineUpdates(mapper, results.reverse()).map((u) => u.status)).toEqual(['Pro']);
+  });
+
+  it('drops older updates of a subscription whose newest event is skipped', () => {
+    const pastDueSkipped = stripeMapper({
+      plans: [{ status: 'Pro', products: ['prod_QdPro0000001'] }],
+      pastDue: 'skip',
+    });
+    const results = [
+      event('customer.subscription.created', OCT_25, subscription()),
+      event('customer.subscription.updated', NOV_12, subscription({ status: 'past_due' })),
+    ].map((r) => pastDueSkipped.map(r));
+    expect(results.map((r) => r.kind)).toEqual(['update', 'skip']);
+    expect(combineUpdates(pastDueSkipped, results)).toEqual([]);
+    expect(combineUpdates(pastDueSkipped, [...results].reverse())).toEqual([]);
+  });
 });
 
 describe('stripeMapper', () => {

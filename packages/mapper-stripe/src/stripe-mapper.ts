@@ -130,6 +130,27 @@ export type StripeSubscription = z.output<typeof subscriptionSchema>;
 const id = (v: string | { id: string }) => (typeof v === 'string' ? v : v.id);
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
+/** The latest of a subscription's own timestamps (created, period start, cancellation, end, items...). */
+function ownTime(sub: StripeSubscription): number {
+  const stamps = [
+    sub.created,
+    sub.start_date,
+    sub.current_period_start,
+    sub.canceled_at,
+    sub.ended_at,
+    sub.trial_start,
+    ...sub.items.data.flatMap((i) => [i.created, i.current_period_start]),
+  ];
+  return Math.max(...stamps.filter((t): t is number => typeof t === 'number'));
+}
+
+/** `canceled` and `incomplete_expired` are final: Stripe never changes such a subscription again. */
+const FINAL = new Set(['canceled', 'incomplete_expired']);
+
+type StripeInput = z.output<typeof stripeInputSchema>;
+const eventOf = (input: StripeInput) => (input.object === 'event' ? input : undefined);
+const subscriptionOf = (input: StripeInput) => eventOf(input)?.data.object ?? (input as StripeSubscription);
+
 export interface StripeMapper extends Mapper<typeof stripeInputSchema> {
   /** The plan a subscription's items match, highest first, or undefined. */
   planOf(subscription: StripeSubscription): StripePlan | undefined;
@@ -158,8 +179,8 @@ export function stripeMapper(config: StripeMapperConfig): StripeMapper {
     name: 'stripe',
     input: stripeInputSchema,
     map(input) {
-      const event = input.object === 'event' ? input : undefined;
-      const sub = event ? event.data.object : (input as StripeSubscription);
+      const event = eventOf(input);
+      const sub = subscriptionOf(input);
       const accountId =
         config.accountId && config.accountId !== 'customer'
           ? sub.metadata?.[config.accountId.metadata]
@@ -169,18 +190,7 @@ export function stripeMapper(config: StripeMapperConfig): StripeMapper {
           'missing-account-id',
           `subscription ${sub.id} has no metadata.${(config.accountId as { metadata: string }).metadata}`,
         );
-      const stamps = [
-        sub.created,
-        sub.start_date,
-        sub.current_period_start,
-        sub.canceled_at,
-        sub.ended_at,
-        sub.trial_start,
-        ...sub.items.data.flatMap((i) => [i.created, i.current_period_start]),
-      ];
-      const observedAt = iso(
-        event ? event.created : Math.max(...stamps.filter((t): t is number => typeof t === 'number')),
-      );
+      const observedAt = iso(event ? event.created : ownTime(sub));
       const attributes = {
         stripeSubscription: sub.id,
         stripeStatus: sub.status,
@@ -224,6 +234,13 @@ export function stripeMapper(config: StripeMapperConfig): StripeMapper {
         default:
           return skip('unknown-stripe-status', sub.status, accountId);
       }
+    },
+    // One subscription's events: the newest wins (the event's time, then the subscription's own latest
+    // timestamp, then a final state over any other: nothing follows a cancellation).
+    observe(input) {
+      const sub = subscriptionOf(input);
+      const own = ownTime(sub);
+      return { object: sub.id, at: [eventOf(input)?.created ?? own, own, FINAL.has(sub.status) ? 1 : 0] };
     },
     // A customer with several subscriptions: paying beats trial beats cancelled; the higher plan wins.
     combine: combineByPlan(

@@ -7,11 +7,13 @@ import {
   recordClassifier,
 } from '../classify-records.js';
 import { EXIT } from '../cli-error.js';
-import { loadConfig } from '../config.js';
+import { headerCheck } from '../columns.js';
+import { type LoadedConfig, loadConfig } from '../config.js';
 import { type HeaderState, recordChunks } from '../csv-chunks.js';
 import { startProgress } from '../progress.js';
-import { detectFormat, type InputBytes, openBytes, READ_BYTES } from '../read-records.js';
-import { badRecords, scan } from '../scan.js';
+import { detectFormat, type InputBytes, inputFailure, openBytes, READ_BYTES } from '../read-records.js';
+import { recordReport, scan } from '../scan.js';
+import { count, duration } from '../words.js';
 import { csvLine, type OutputFormat, outputFormat, RecordWriter } from '../write-records.js';
 
 export interface ClassifyOptions {
@@ -39,16 +41,15 @@ export async function classifyCommand(input: string, options: ClassifyOptions): 
   const format = outputFormat(options.output, options.outputFormat, csvIn ? 'csv' : 'ndjson');
   const asOf = asOfOption(options.asOf);
   const bytes = csvIn ? openBytes(input) : undefined;
-  const writer = new RecordWriter(options.output);
-  const result = bytes
-    ? await classifyCsv(input, bytes, { options, config, format, asOf, writer })
-    : await classifyRecords(input, { options, config, format, asOf, writer });
-  await writer.close();
+  const run = { options, config, format, asOf };
+  const result = await RecordWriter.writing(options.output, (writer) =>
+    bytes ? classifyCsv(input, bytes, { ...run, writer }) : classifyRecords(input, { ...run, writer }),
+  );
   const seconds = (performance.now() - started) / 1000;
   if (!options.quiet) {
     process.stderr.write(
-      `classified ${result.records.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s (${Math.round(result.records / Math.max(seconds, 1e-9)).toLocaleString('en-US')} rows/s)` +
-        `${result.bad ? `; ${result.bad} malformed records skipped` : ''}\n`,
+      `classified ${count(result.records, 'record')} ${duration(seconds, result.records)}` +
+        `${result.bad ? `; ${count(result.bad, 'malformed record')} skipped` : ''}\n`,
     );
   }
   return result.bad > 0 ? EXIT.badRecords : EXIT.ok;
@@ -56,7 +57,7 @@ export async function classifyCommand(input: string, options: ClassifyOptions): 
 
 interface Run {
   readonly options: ClassifyOptions;
-  readonly config: ClassifyConfig & { readonly rules: unknown[] };
+  readonly config: ClassifyConfig & Pick<LoadedConfig, 'columns'> & { readonly rules: unknown[] };
   readonly format: OutputFormat;
   readonly asOf: number;
   readonly writer: RecordWriter;
@@ -68,23 +69,30 @@ interface Run {
  */
 async function classifyCsv(path: string, bytes: InputBytes, run: Run): Promise<Counted> {
   const { config, format, asOf, writer } = run;
-  const reporter = badRecords(path, run.options.onError);
+  const reporter = recordReport(path, run.options.onError);
   const progress = startProgress(bytes.size, bytes.bytesRead, run.options.quiet);
-  const state: HeaderState = { header: undefined };
+  const state: HeaderState = { header: undefined, check: headerCheck(path, config.columns) };
   let classifyChunk: ((bytes: Uint8Array) => ChunkResult) | undefined;
   let line = 1;
   let records = 0;
-  for await (const { bytes: chunk, dialect } of recordChunks(bytes.stream, READ_BYTES)) {
-    classifyChunk ??= csvChunkClassifier(config, asOf, format, dialect, state);
-    const result = classifyChunk(chunk);
-    for (const b of result.bad) reporter.onBad({ line: line + b.line, message: b.message });
-    line += result.lines;
-    records += result.records;
-    writer.writeChunk(result.out);
-    await writer.flush();
-    progress.update(records);
+  try {
+    for await (const { bytes: chunk, dialect } of recordChunks(bytes.stream, READ_BYTES)) {
+      classifyChunk ??= csvChunkClassifier(config, asOf, format, dialect, state);
+      const result = classifyChunk(chunk);
+      for (const b of result.bad) reporter.onBad({ line: line + b.line, message: b.message });
+      for (const s of result.short) reporter.onShort(line + s);
+      line += result.lines;
+      records += result.records;
+      writer.writeChunk(result.out);
+      await writer.flush();
+      progress.update(records);
+    }
+  } catch (error) {
+    progress.stop(records);
+    throw inputFailure(path, bytes, error, records);
   }
   progress.stop(records);
+  reporter.finish();
   return { records, bad: reporter.count() };
 }
 
@@ -94,7 +102,8 @@ async function classifyRecords(path: string, run: Run): Promise<Counted> {
   const rc = recordClassifier(config, asOf);
   let columns: string[] | undefined;
   let keys: string[] = [];
-  const result = await scan(path, { ...run.options, afterBatch: () => writer.flush() }, ({ record }) => {
+  const scanning = { ...run.options, required: config.columns, afterBatch: () => writer.flush() };
+  const result = await scan(path, scanning, ({ record }) => {
     const account = accountOf(record, config);
     if (format === 'ndjson') {
       writer.writeChunk(rc.jsonLine(record, account));

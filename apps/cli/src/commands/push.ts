@@ -8,6 +8,7 @@ import {
 import { statusUpdateSchema } from '@statuskit/core';
 import { CliError, EXIT } from '../cli-error.js';
 import { scan } from '../scan.js';
+import { count } from '../words.js';
 
 export interface PushOptions {
   readonly url?: string;
@@ -109,14 +110,14 @@ export async function pushCommand(input: string, options: PushOptions): Promise<
   if (!options.quiet) {
     process.stderr.write(
       options.dryRun
-        ? `dry run: ${sent.toLocaleString('en-US')} updates in ${batches} batches would be sent; nothing was sent\n`
-        : `pushed ${sent.toLocaleString('en-US')} updates in ${batches} batches` +
-            `${replayed ? ` (${replayed} batches, ${replayedUpdates.toLocaleString('en-US')} updates, were sent by an earlier run and not applied again)` : ''}` +
+        ? `dry run: ${count(sent, 'update')} in ${count(batches, 'batch', 'batches')} would be sent; nothing was sent\n`
+        : `pushed ${count(sent, 'update')} in ${count(batches, 'batch', 'batches')}` +
+            `${replayed ? ` (${count(replayed, 'batch', 'batches')}, ${count(replayedUpdates, 'update')}, ${replayed === 1 ? 'was' : 'were'} sent by an earlier run and not applied again)` : ''}` +
             `: ${counts.created} created, ${counts.changed} changed, ${counts.unchanged} unchanged, ${counts.stale} stale\n`,
     );
     if (invalid + result.bad > 0)
       process.stderr.write(
-        `skipped ${invalid + result.bad} records that were malformed or not status updates\n`,
+        `skipped ${count(invalid + result.bad, 'record')} that ${invalid + result.bad === 1 ? 'was' : 'were'} malformed or not status updates\n`,
       );
   }
   return invalid + result.bad > 0 ? EXIT.badRecords : EXIT.ok;

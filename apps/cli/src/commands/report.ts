@@ -3,6 +3,7 @@ import { accountOf, asOfOption } from '../classify-records.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { loadConfig } from '../config.js';
 import { scan } from '../scan.js';
+import { count } from '../words.js';
 import type { ClassifyOptions } from './classify.js';
 
 export interface ReportOptions extends ClassifyOptions {
@@ -23,7 +24,7 @@ function table(title: string, rows: [string, number][], total?: number): string 
 export function renderReport(s: HealthSummary, bad: number): string {
   const byCount = (o: Readonly<Record<string, number>>) => Object.entries(o).sort((a, b) => b[1] - a[1]);
   return [
-    `accounts: ${s.total.toLocaleString('en-US')}${bad ? ` (${bad} malformed records skipped)` : ''}\n`,
+    `accounts: ${s.total.toLocaleString('en-US')}${bad ? ` (${count(bad, 'malformed record')} skipped)` : ''}\n`,
     table('by status-type', byCount(s.byType), s.total),
     table('by status', byCount(s.byStatus), s.total),
     table(
@@ -62,7 +63,7 @@ export async function reportCommand(input: string, options: ReportOptions): Prom
   const asOf = asOfOption(options.asOf);
   const tally = new HealthTally(config.catalog, config.evaluator, { asOf });
   const evaluateOptions = { asOf };
-  const result = await scan(input, options, ({ record }) => {
+  const result = await scan(input, { ...options, required: config.columns }, ({ record }) => {
     const account = accountOf(record, config);
     const c = classify(account, config.catalog);
     tally.record(account, c, evaluate(c, account, config.evaluator, evaluateOptions));
@@ -75,7 +76,7 @@ export async function reportCommand(input: string, options: ReportOptions): Prom
   );
   if (threshold !== undefined && summary.unknown.total > threshold) {
     process.stderr.write(
-      `${summary.unknown.total} accounts are Unknown (more than ${threshold}): failing as asked by --fail-on-unknown\n`,
+      `${count(summary.unknown.total, 'account is', 'accounts are')} Unknown (more than ${threshold}): failing as asked by --fail-on-unknown\n`,
     );
     return EXIT.unknownThreshold;
   }

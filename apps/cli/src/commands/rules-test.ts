@@ -34,7 +34,7 @@ export async function rulesTestCommand(input: string, options: RulesTestOptions)
   };
   let total = 0;
   let eligible = 0;
-  const result = await scan(input, options, ({ record }) => {
+  const result = await scan(input, { ...options, required: config.columns }, ({ record }) => {
     const account = accountOf(record, config);
     const c = classify(account, config.catalog);
     const e = evaluate(c, account, config.evaluator, asOf);

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { checkCatalog, defaultCatalog, validateRules } from '@statuskit/core';
 import { CliError, EXIT } from '../cli-error.js';
 import { CONFIG_FILE, issueLines, readJson } from '../config.js';
+import { count } from '../words.js';
 
 /** `catalog validate [file]`: a catalog file, or the `catalog` of a config file. */
 export function catalogValidateCommand(file: string | undefined): number {
@@ -22,7 +23,7 @@ export function catalogValidateCommand(file: string | undefined): number {
       .map((s) => s.value)
       .join(', ') || '-';
   process.stdout.write(
-    `${path}: ${checked.catalog.statuses.length} statuses. free: ${byType('free')}; paying: ${byType('paying')}; cancelled: ${byType('cancelled')}\n`,
+    `${path}: ${count(checked.catalog.statuses.length, 'status', 'statuses')}. free: ${byType('free')}; paying: ${byType('paying')}; cancelled: ${byType('cancelled')}\n`,
   );
   return EXIT.ok;
 }
@@ -42,7 +43,7 @@ export function rulesValidateCommand(file: string | undefined): number {
     return EXIT.badRecords;
   }
   process.stdout.write(
-    `${path}: ${checked.rules.length} rules, valid${checked.warnings.length ? ` (${checked.warnings.length} warnings)` : ''}\n`,
+    `${path}: ${count(checked.rules.length, 'rule')}, valid${checked.warnings.length ? ` (${count(checked.warnings.length, 'warning')})` : ''}\n`,
   );
   return EXIT.ok;
 }

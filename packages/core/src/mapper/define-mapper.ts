@@ -39,8 +39,23 @@ export function skip(reason: string, detail?: string, accountId?: string): Skip 
   };
 }
 
+/**
+ * Which source object a record shows (a subscription), and how new that view of it is. Several records of
+ * one object (a subscription's webhook events, in any order) are not several objects: only the newest
+ * counts (see `newestPerObject`).
+ */
+export interface Observation {
+  /** The object's id within the mapper's source: `sub_1PmQxY...`. */
+  readonly object: string;
+  /**
+   * How new this view is, compared element by element, higher is newer: the event's time first, then the
+   * object's own timestamps (seconds or milliseconds), for ties.
+   */
+  readonly at: readonly number[];
+}
+
 export type MapResult =
-  | { readonly kind: 'update'; readonly update: StatusUpdate }
+  | { readonly kind: 'update'; readonly update: StatusUpdate; readonly observation?: Observation }
   | {
       readonly kind: 'skip';
       /** `invalid-input`, `invalid-output`, `mapper-error`, or the mapper's own reason. */
@@ -48,6 +63,8 @@ export type MapResult =
       readonly detail?: string;
       readonly accountId?: string;
       readonly issues?: readonly ValidationIssue[];
+      /** Present for the mapper's own skips when it observes objects: a newer skip supersedes older updates. */
+      readonly observation?: Observation;
     };
 
 export interface MapContext {
@@ -63,8 +80,15 @@ export interface MapperDefinition<Schema extends z.ZodType> {
   readonly input: Schema;
   map(record: z.output<Schema>, ctx: MapContext): StatusUpdate | Skip;
   /**
-   * Optional capability: when several records map to one account (a customer's several subscriptions), pick
-   * the one status it gets. Must not depend on the order of `updates`.
+   * Optional: the source object a record shows and how new the view is (a subscription's id; the event's
+   * time, then the object's own timestamps). `combineUpdates` keeps only the newest record of each object
+   * before `combine` sees anything. A mapper with `combine` must observe (the conformance kit checks it).
+   */
+  observe?(record: z.output<Schema>, ctx: MapContext): Observation | undefined;
+  /**
+   * Optional capability: when several objects map to one account (a customer's several subscriptions),
+   * pick the one status it gets. It sees the newest update of each object only, and must not depend on the
+   * order of `updates`.
    */
   combine?(updates: readonly StatusUpdate[]): StatusUpdate;
 }
@@ -81,6 +105,14 @@ export interface Mapper<Schema extends z.ZodType = z.ZodType> {
 
 const isSkip = (v: StatusUpdate | Skip): v is Skip =>
   typeof (v as Partial<Skip>).skip === 'string' && !Object.hasOwn(v, 'status');
+
+const isObservation = (v: unknown): v is Observation =>
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as Observation).object === 'string' &&
+  (v as Observation).object !== '' &&
+  Array.isArray((v as Observation).at) &&
+  (v as Observation).at.every((n) => typeof n === 'number' && Number.isFinite(n));
 
 /**
  * Defines a mapper from a source record to a status update. The returned `map` validates input with the
@@ -104,8 +136,10 @@ export function defineMapper<Schema extends z.ZodType>(definition: MapperDefinit
       if (!parsed.success)
         return { kind: 'skip', reason: 'invalid-input', issues: issuesFromZod(parsed.error) };
       let out: StatusUpdate | Skip;
+      let observed: Observation | undefined;
       try {
         out = definition.map(parsed.data as z.output<Schema>, ctx);
+        observed = definition.observe?.(parsed.data as z.output<Schema>, ctx);
       } catch (error) {
         return {
           kind: 'skip',
@@ -120,32 +154,91 @@ export function defineMapper<Schema extends z.ZodType>(definition: MapperDefinit
           detail: 'map returned neither an update nor a skip',
         };
       }
+      if (observed !== undefined && !isObservation(observed)) {
+        return {
+          kind: 'skip',
+          reason: 'invalid-output',
+          detail: 'observe returned neither undefined nor { object: non-empty string, at: finite numbers }',
+        };
+      }
+      const observation = observed ? { observation: { object: observed.object, at: [...observed.at] } } : {};
       if (isSkip(out)) {
         return {
           kind: 'skip',
           reason: out.skip,
           ...(out.detail !== undefined ? { detail: out.detail } : {}),
           ...(out.accountId !== undefined ? { accountId: out.accountId } : {}),
+          ...observation,
         };
       }
       const checked = statusUpdateSchema.safeParse({ source, ...out });
       if (!checked.success)
         return { kind: 'skip', reason: 'invalid-output', issues: issuesFromZod(checked.error) };
-      return { kind: 'update', update: checked.data };
+      return { kind: 'update', update: checked.data, ...observation };
     },
   });
 }
 
+/** What `combineUpdates` takes: bare updates, or `map` results (skips among them count only as observations). */
+export type CombineInput = StatusUpdate | MapResult;
+
+/** Compares two `Observation.at` keys element by element: > 0 when `a` is newer. A missing element is oldest. */
+export function compareObservedAt(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? Number.NEGATIVE_INFINITY;
+    const y = b[i] ?? Number.NEGATIVE_INFINITY;
+    if (x !== y) return x > y ? 1 : -1;
+  }
+  return 0;
+}
+
+const isResult = (item: CombineInput): item is MapResult => 'kind' in item;
+
 /**
- * One update per account: a mapper with `combine` resolves each account's updates into one; without it, the
- * update observed last wins (ties: the later one in the input). Accounts keep their first-seen order.
+ * The newest observation of each source object, whatever the order of the input: an older record of an
+ * object (a subscription's earlier event) is superseded, also by a newer one that maps to a skip (the
+ * object then gives no update). When the newest records of an object tie, their updates all stay (for
+ * `combine` to decide). Updates without an observation stay as they are; skips without one are dropped.
+ * Input order is kept.
+ */
+export function newestPerObject(items: readonly CombineInput[]): {
+  readonly updates: StatusUpdate[];
+  /** Updates dropped because a newer record of the same object came. */
+  readonly superseded: number;
+} {
+  const newest = new Map<string, { at: readonly number[]; items: MapResult[] }>();
+  for (const item of items) {
+    if (!isResult(item) || !item.observation) continue;
+    const { object, at } = item.observation;
+    const seen = newest.get(object);
+    const order = seen ? compareObservedAt(at, seen.at) : 1;
+    if (order > 0) newest.set(object, { at, items: [item] });
+    else if (order === 0) seen?.items.push(item);
+  }
+  const updates: StatusUpdate[] = [];
+  let superseded = 0;
+  for (const item of items) {
+    if (!isResult(item)) updates.push(item);
+    else if (item.kind === 'update') {
+      const winners = item.observation ? newest.get(item.observation.object)?.items : undefined;
+      if (!winners || winners.includes(item)) updates.push(item.update);
+      else superseded++;
+    }
+  }
+  return { updates, superseded };
+}
+
+/**
+ * One update per account. First the newest record of each source object (see `newestPerObject`); then a
+ * mapper with `combine` resolves each account's updates into one; without it, the update observed last
+ * wins (ties: the later one in the input). Accounts keep their first-seen order.
  */
 export function combineUpdates(
   mapper: Pick<Mapper, 'combine'>,
-  updates: readonly StatusUpdate[],
+  items: readonly CombineInput[],
 ): StatusUpdate[] {
   const byAccount = new Map<string, StatusUpdate[]>();
-  for (const u of updates) {
+  for (const u of newestPerObject(items).updates) {
     const list = byAccount.get(u.accountId);
     if (list) list.push(u);
     else byAccount.set(u.accountId, [u]);
@@ -159,7 +252,8 @@ export function combineUpdates(
 
 /**
  * A `combine` for mappers whose statuses have an order (paying beats trial beats cancelled; a higher plan
- * beats a lower one): the highest rank wins, then the latest observation, then the smaller status value, so
+ * beats a lower one), across a customer's objects (each object's newest update only, see
+ * `combineUpdates`): the highest rank wins, then the latest observation, then the smaller status value, so
  * the answer never depends on the order of the updates.
  */
 export function combineByRank(

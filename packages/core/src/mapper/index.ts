@@ -2,9 +2,11 @@
 export type { Catalog, StatusDefinition, StatusType } from '../catalog.js';
 export type { ValidationIssue } from '../validation-issue.js';
 export {
+  type CombineInput,
   combineByPlan,
   combineByRank,
   combineUpdates,
+  compareObservedAt,
   defineMapper,
   type InBetween,
   inBetweenSchema,
@@ -12,6 +14,8 @@ export {
   type Mapper,
   type MapperDefinition,
   type MapResult,
+  newestPerObject,
+  type Observation,
   parseMapperConfig,
   resolveInBetween,
   type Skip,

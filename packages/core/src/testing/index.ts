@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Catalog, defaultCatalog } from '../catalog.js';
 import {
+  combineUpdates,
+  compareObservedAt,
   type Mapper,
   type MapResult,
   type StatusUpdate,
@@ -26,12 +28,51 @@ export interface InvalidMapperCase {
   readonly record: unknown;
 }
 
+/**
+ * Records of ONE source object (one subscription's webhook events), oldest first, each newer than the one
+ * before, and the newest mapping differently from an older one (a downgrade, then a cancellation).
+ */
+export interface HistoryMapperCase {
+  readonly name?: string;
+  readonly records: readonly unknown[];
+}
+
 export interface MapperConformanceCases {
   /** Catalog the mapped statuses must belong to (default: `defaultCatalog`). */
   readonly catalog?: Catalog;
   readonly valid: readonly ValidMapperCase[];
   readonly invalid: readonly InvalidMapperCase[];
+  /**
+   * Required when the mapper has `combine`: the kit shuffles each history and checks that the newest
+   * record wins, so two events of one subscription are never combined as two subscriptions.
+   */
+  readonly history?: readonly HistoryMapperCase[];
 }
+
+/** Every order of a few items, or a fixed set of shuffles of many (deterministic: the same on every run). */
+function orders<T>(items: readonly T[]): T[][] {
+  if (items.length <= 5) {
+    if (items.length <= 1) return [[...items]];
+    return items.flatMap((item, i) =>
+      orders([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+    );
+  }
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+  return Array.from({ length: 50 }, (_, n) => {
+    const order = n === 0 ? [...items].reverse() : [...items];
+    for (let i = order.length - 1; n > 1 && i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j] as T, order[i] as T];
+    }
+    return order;
+  });
+}
+
+const outcome = (r: MapResult) => (r.kind === 'update' ? `update ${r.update.status}` : `skip ${r.reason}`);
 
 const HOSTILE: readonly unknown[] = [
   null,
@@ -48,6 +89,38 @@ const HOSTILE: readonly unknown[] = [
 ];
 
 const label = (c: { name?: string }, i: number) => c.name ?? `case ${i + 1}`;
+
+/**
+ * The history check of the kit, on its own: maps the records of one object, then checks that every order
+ * of them combines to the newest record's outcome (its update, or nothing when it is a skip). Throws (an
+ * assertion error naming what is wrong) otherwise.
+ */
+export function expectNewestWins(
+  mapper: Mapper,
+  history: HistoryMapperCase,
+  catalog: Catalog = defaultCatalog,
+): void {
+  const results = history.records.map((record) => mapper.map(structuredClone(record), { catalog }));
+  expect(results.length, 'a history needs at least two records').toBeGreaterThan(1);
+  const objects = new Set(results.map((r) => r.observation?.object));
+  expect(
+    [...objects],
+    'every record of a history must map with an observation (defineMapper `observe`) of one object',
+  ).toEqual([expect.any(String)]);
+  const at = results.map((r) => r.observation?.at ?? []);
+  for (let k = 1; k < at.length; k++)
+    expect(
+      compareObservedAt(at[k] as number[], at[k - 1] as number[]),
+      `record ${k + 1} must be observed after record ${k} (oldest first)`,
+    ).toBeGreaterThan(0);
+  const newest = results[results.length - 1] as MapResult;
+  expect(
+    results.slice(0, -1).some((r) => outcome(r) !== outcome(newest)),
+    'the newest record must map differently from an older one, or order cannot show',
+  ).toBe(true);
+  const expected = newest.kind === 'update' ? [newest.update] : [];
+  for (const order of orders(results)) expect(combineUpdates(mapper, order)).toEqual(expected);
+}
 
 /** Registers the conformance tests every mapper package runs. */
 export function describeMapperConformance(mapper: Mapper, cases: MapperConformanceCases): void {
@@ -124,6 +197,22 @@ export function describeMapperConformance(mapper: Mapper, cases: MapperConforman
       expect(combine([...updates].reverse())).toEqual(forward);
       expect(statusUpdateSchema.safeParse(forward).success).toBe(true);
       expect(updates).toContainEqual(forward);
+    });
+
+    it.runIf(mapper.combine !== undefined)(
+      'brings a history of one object, since it combines (cases.history)',
+      () => {
+        expect(
+          cases.history?.length ?? 0,
+          "a mapper with combine must pass `history`: one subscription's records, oldest first",
+        ).toBeGreaterThan(0);
+      },
+    );
+
+    (cases.history ?? []).forEach((c, i) => {
+      it(`keeps the newest record of one object, in any order: ${label(c, i)}`, () => {
+        expectNewestWins(mapper, c, catalog);
+      });
     });
 
     it('works without a context', () => {
