@@ -1,41 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type ApiProcess, scaled, startApi, startProcess } from '@statuskit/test-support';
+import { type ApiProcess, startApi, startProcess } from '@statuskit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliMain, cliSandbox } from './testing/cli-process.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const main = join(here, '..', 'dist', 'statuskit.js');
-// Inside the package, so a mapper module written here resolves @statuskit/* like an installed one.
-const dir = mkdtempSync(join(here, '..', '.test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-  const { DATABASE_URL: _ignored, ...env } = process.env;
-  const r = spawnSync(process.execPath, [main, ...args], {
-    cwd: dir,
-    input: options.input,
-    encoding: 'utf8',
-    env: { ...env, ...options.env },
-    maxBuffer: 64 << 20,
-    timeout: scaled(60_000),
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-/** The same as {@link cli} without blocking this process (tests that talk to a server meanwhile). */
-async function run(args: string[], options: { env?: Record<string, string> } = {}) {
-  const { DATABASE_URL: _ignored, ...env } = process.env;
-  const p = startProcess(process.execPath, [main, ...args], { cwd: dir, env: { ...env, ...options.env } });
-  const code = await p.exited;
-  return { code, stdout: p.stdout, stderr: p.stderr };
-}
-const file = (name: string, content: string | Buffer) => {
-  writeFileSync(join(dir, name), content);
-  return name;
-};
+const main = cliMain;
+const sandbox = cliSandbox();
+const { dir, cli, run, file } = sandbox;
+afterAll(sandbox.remove);
 const csvRows = (out: string) => out.trim().split(/\r?\n/);
 
 describe('statuskit CLI', () => {
