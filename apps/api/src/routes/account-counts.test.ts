@@ -26,7 +26,11 @@ describe.each(testEngines())('dashboard reports on %s', (engine) => {
       ...['Trial', 'Trial', 'Pro', 'Pro', 'Pro', 'Enterprise', 'Cancelled', 'Internal-use', 'Gold', null].map(
         (status, i) => ({ accountId: `a${i}`, status }),
       ),
-      ...Array.from({ length: 5 }, (_, i) => ({ accountId: `d${i}`, status: 'Pro', attributes: { demo: true } })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        accountId: `d${i}`,
+        status: 'Pro',
+        attributes: { demo: true },
+      })),
     ];
     expect((await call('POST', '/v1/statuses:batch', { updates })).status).toBe(200);
     const run = await call('POST', '/v1/health-runs');
@@ -99,7 +103,10 @@ describe.each(testEngines())('dashboard reports on %s', (engine) => {
       'GET',
       `/v1/health-runs/${runId}/exclusions?reason=demo+tenant&limit=3&cursor=${first.json.nextCursor}`,
     );
-    expect(second.json).toMatchObject({ exclusions: [{ accountId: 'd3' }, { accountId: 'd4' }], nextCursor: null });
+    expect(second.json).toMatchObject({
+      exclusions: [{ accountId: 'd3' }, { accountId: 'd4' }],
+      nextCursor: null,
+    });
     const unknown = await call('GET', `/v1/health-runs/${runId}/exclusions?reason=unknown-status`);
     expect(unknown.json.exclusions.map((x: { accountId: string }) => x.accountId)).toEqual(['a8', 'a9']);
     expect((await call('GET', `/v1/health-runs/${runId}/exclusions?reason=nobody`)).json).toEqual({
