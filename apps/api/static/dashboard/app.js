@@ -9,6 +9,7 @@ import {
   api,
   formatCount,
   h,
+  keyboardScrollable,
   problemText,
   say,
   storedKey,
@@ -38,10 +39,19 @@ const UNKNOWN_REASONS = {
 const EXCLUSION_PAGE = 25;
 const TOP_UNKNOWN_VALUES = 10;
 
-const state = { days: 30, runs: [], exclusions: undefined };
+const RANGE_KEY = 'statuskit-dashboard-days';
+const RANGES = [7, 30, 90, 365];
+/** The range shown (kept for the tab, so a trip to the settings page and back keeps it), runs, exclusions. */
+const state = {
+  days: RANGES.find((d) => String(d) === sessionStorage.getItem(RANGE_KEY)) ?? 30,
+  runs: [],
+  exclusions: undefined,
+};
 const percent = (n, of) => (of > 0 ? `${Math.round((100 * n) / of)}%` : '0%');
 const plural = (n, one, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 const utcDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+/** An ISO instant as people read it: `2026-03-04 10:15 UTC`. */
+const when = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 const hashParams = () => new URLSearchParams(location.hash.slice(1));
 const hashLink = (params) => `#${new URLSearchParams(params)}`;
 
@@ -131,7 +141,7 @@ function renderUnknown(summary, report) {
         ? [
             h('a', {
               href: `/settings#${new URLSearchParams({ unknown: v.value })}`,
-              textContent: `Add “${v.value.trim()}” to the catalog`,
+              textContent: `Add ${JSON.stringify(v.value)} to the catalog`,
             }),
           ]
         : [
@@ -172,6 +182,7 @@ function liveDay(day, values) {
 
 async function loadTrends(days = state.days) {
   state.days = days;
+  sessionStorage.setItem(RANGE_KEY, String(days));
   for (const button of $('ranges').querySelectorAll('button'))
     button.setAttribute('aria-pressed', String(Number(button.dataset.days) === days));
   const to = utcDay(Date.now());
@@ -374,7 +385,7 @@ function definitionList(entries) {
     'dl',
     { className: 'facts' },
     entries.map(([term, value]) =>
-      h('div', {}, [h('dt', { textContent: term }), h('dd', { textContent: value })]),
+      h('div', { className: 'fact' }, [h('dt', { textContent: term }), h('dd', { textContent: value })]),
     ),
   );
 }
@@ -409,7 +420,7 @@ async function lookup(id) {
       ['Trial', yesNo(c.trial)],
       ['Non-customer', yesNo(c.nonCustomer)],
       ...(c.unknownReason ? [['Unknown because', UNKNOWN_REASONS[c.unknownReason] ?? c.unknownReason]] : []),
-      ['In status since', data.statusObservedAt],
+      ['In status since', when(data.statusObservedAt)],
       ['Source', data.source],
     ]),
     h('h4', { textContent: 'Eligibility' }),
@@ -441,7 +452,7 @@ async function lookup(id) {
           {},
           (data.history ?? []).map((ev) =>
             h('tr', {}, [
-              h('td', { textContent: ev.observedAt.replace('T', ' ').replace(/\.000Z$/, 'Z') }),
+              h('td', { textContent: when(ev.observedAt) }),
               h('td', { textContent: ev.from ?? '—' }),
               h('td', { textContent: `${ev.to ?? '(no status)'} (${ev.toType})` }),
               h('td', { textContent: ev.kind }),

@@ -378,7 +378,10 @@ function start() {
   $('preview-rules').addEventListener('click', () => previewRules().catch(() => {}));
   $('save-rules').addEventListener('click', () => saveRules().catch(() => {}));
   $('discard').addEventListener('click', () => loadCatalog().then(() => say('Changes discarded.')));
-  window.addEventListener('hashchange', showLinkedUnknown);
+  // A link to another value (from the dashboard, in this tab): the list is read again, it may have changed.
+  window.addEventListener('hashchange', () => {
+    if (!$('unknown').hidden) loadUnknown().catch(() => {});
+  });
   window.addEventListener('beforeunload', (event) => {
     if (state.dirty) event.preventDefault();
   });
