@@ -46,7 +46,12 @@ const state = {
   days: RANGES.find((d) => String(d) === sessionStorage.getItem(RANGE_KEY)) ?? 30,
   runs: [],
   exclusions: undefined,
+  /** Bumped by every request whose answer replaces what is shown: only the latest answer is drawn. */
+  latest: { trends: 0, exclusions: 0 },
 };
+
+/** True when no newer request of the same kind started since this one (`ticket`). */
+const stillLatest = (kind, ticket) => state.latest[kind] === ticket;
 const percent = (n, of) => (of > 0 ? `${Math.round((100 * n) / of)}%` : '0%');
 const plural = (n, one, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 const utcDay = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -187,7 +192,9 @@ async function loadTrends(days = state.days) {
     button.setAttribute('aria-pressed', String(Number(button.dataset.days) === days));
   const to = utcDay(Date.now());
   const from = utcDay(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000);
+  const ticket = ++state.latest.trends;
   const { ok, data } = await api('/v1/metrics', { query: { from, to } });
+  if (!stillLatest('trends', ticket)) return;
   if (!ok) return say(problemText(data, 'Could not load the metrics.'), 'error');
   const series = (key, read) => [key, data.days.map(read)];
   const values = Object.fromEntries([
@@ -344,9 +351,11 @@ async function showExclusions(runId, reason, cursors = [undefined], focus = true
     return say(`No health run ${runId}.`, 'error');
   }
   const cursor = cursors.at(-1);
+  const ticket = ++state.latest.exclusions;
   const { ok, data } = await api(`/v1/health-runs/${encodeURIComponent(runId)}/exclusions`, {
     query: { reason, cursor, limit: EXCLUSION_PAGE },
   });
+  if (!stillLatest('exclusions', ticket)) return;
   if (!ok) return say(problemText(data, 'Could not load the excluded accounts.'), 'error');
   state.exclusions = { runId, reason, cursors, next: data.nextCursor };
   const total = run.summary?.excludedByReason?.[reason] ?? 0;
@@ -369,8 +378,10 @@ async function showExclusions(runId, reason, cursors = [undefined], focus = true
   $('exclusions-previous').disabled = cursors.length < 2;
   $('exclusions-next').disabled = data.nextCursor === null;
   panel.hidden = false;
-  if (focus) {
-    $('exclusions-title').focus();
+  // Opened from a reason: the list takes the focus. Paged: the focus stays on the button, unless that button
+  // is now disabled (the last or first page).
+  if (focus || document.activeElement === document.body || document.activeElement?.disabled) {
+    $('exclusions-title').focus({ preventScroll: true });
     panel.scrollIntoView({ block: 'start' });
   }
 }
@@ -525,11 +536,11 @@ function start() {
   $('run-now').addEventListener('click', () => quietly(runNow()));
   $('exclusions-next').addEventListener('click', () => {
     const x = state.exclusions;
-    if (x?.next) quietly(showExclusions(x.runId, x.reason, [...x.cursors, x.next]));
+    if (x?.next) quietly(showExclusions(x.runId, x.reason, [...x.cursors, x.next], false));
   });
   $('exclusions-previous').addEventListener('click', () => {
     const x = state.exclusions;
-    if (x && x.cursors.length > 1) quietly(showExclusions(x.runId, x.reason, x.cursors.slice(0, -1)));
+    if (x && x.cursors.length > 1) quietly(showExclusions(x.runId, x.reason, x.cursors.slice(0, -1), false));
   });
   $('lookup-form').addEventListener('submit', (event) => {
     event.preventDefault();
