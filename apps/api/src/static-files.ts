@@ -12,6 +12,9 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
 };
 
+/** The style the settings page and the dashboard share; each serves it as its own `page.css`. */
+export const SHARED_STYLE = new URL('../static/shared/page.css', import.meta.url);
+
 /** A file served at `path`; its content type comes from its name's ending. */
 export interface StaticFile {
   readonly path: string;

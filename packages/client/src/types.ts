@@ -1,6 +1,7 @@
 import type {
   CatalogInput,
   EligibilityReason,
+  HealthSummary,
   StatusDefinitionInput,
   ValidationIssue,
 } from '@statuskit/core';
@@ -142,22 +143,10 @@ export interface DayMetrics {
   readonly planChanges: number;
 }
 
-/** What a finished health run counted. */
-export interface HealthRunSummary {
-  readonly total: number;
-  readonly byStatus: Readonly<Record<string, number>>;
-  readonly byType: Readonly<Record<StatusTypeName, number>>;
-  readonly unknown: {
-    readonly total: number;
-    readonly byReason: Readonly<Record<string, number>>;
-    readonly byValue: readonly { value: string; reason: string; count: number }[];
-    readonly untrackedValues: number;
-  };
-  readonly eligible: number;
-  readonly excluded: number;
+/** What a finished health run counted (core's summary), with the run's distinct decisions. */
+export interface HealthRunSummary extends HealthSummary {
   /** Excluded accounts per deciding reason; `healthRunExclusions(runId, { reason })` lists them. */
   readonly excludedByReason: Readonly<Record<string, number>>;
-  /** The run's distinct decisions, each with its reasons. */
   readonly decisions: readonly Eligibility[];
 }
 
