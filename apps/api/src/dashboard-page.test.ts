@@ -131,6 +131,8 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
   };
   const until = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: scaled(10_000) });
   const count = (n: number) => n.toLocaleString('en-US');
+  /** The UTC day now (a test may straddle midnight: it compares with the day before and after an action). */
+  const today = () => new Date().toISOString().slice(0, 10);
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
@@ -247,6 +249,7 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
   let days: Day[] = [];
 
   it('draws 90 days from /v1/metrics; the tooltip of every day and the table show the same numbers', async () => {
+    const before = today();
     const [requested] = await Promise.all([
       page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/metrics'),
       page.getByRole('button', { name: '90 days' }).click(),
@@ -254,7 +257,7 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     const url = new URL(requested.url());
     const from = url.searchParams.get('from') as string;
     const to = url.searchParams.get('to') as string;
-    expect(to).toBe(new Date().toISOString().slice(0, 10));
+    expect([before, today()]).toContain(to);
     expect((Date.parse(to) - Date.parse(from)) / DAY_MS).toBe(89);
     days = (await api<{ days: Day[] }>(`/v1/metrics?from=${from}&to=${to}`)).days;
     expect(days).toHaveLength(90);
@@ -358,6 +361,22 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     expect(await axeFindings()).toEqual([]);
     await page.getByRole('button', { name: 'Show as charts' }).click();
     expect(await axeFindings()).toEqual([]);
+  });
+
+  it('shows 7, 30 and 365 days too, each ending today', async () => {
+    for (const n of [7, 30, 365, 90]) {
+      const before = today();
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/metrics'),
+        page.getByRole('button', { name: `${n} days` }).click(),
+      ]);
+      const query = new URL(response.url()).searchParams;
+      const to = query.get('to') as string;
+      expect([before, today()]).toContain(to);
+      expect((Date.parse(to) - Date.parse(query.get('from') as string)) / DAY_MS).toBe(n - 1);
+      await until(() => page.locator('#trend-rows tr').count()).toBe(n);
+      expect(await page.locator('#trend-rows tr th').first().textContent()).toBe(to);
+    }
   });
 
   it('leads from an Unknown value to its fix on the settings page', async () => {
