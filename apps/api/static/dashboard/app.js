@@ -258,6 +258,7 @@ async function loadRuns() {
   if (!ok) return say(problemText(data, 'Could not load the health runs.'), 'error');
   state.runs = data.runs;
   $('runs-none').hidden = data.runs.length > 0;
+  $('runs-table').parentElement.hidden = data.runs.length === 0;
   $('run-rows').replaceChildren(
     ...data.runs.map((run) =>
       h('tr', { dataset: { run: run.id } }, [
