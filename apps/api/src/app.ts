@@ -5,7 +5,9 @@ import { TenantNotFoundError } from '@statuskit/store';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { App, AppEnv } from './app-env.js';
+import { registerDashboardPage } from './dashboard-page.js';
 import { type Problem, ProblemError, problem, sendProblem } from './problem.js';
+import { registerAccountCountRoutes } from './routes/account-counts.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatusRoutes } from './routes/statuses.js';
@@ -69,7 +71,9 @@ export function createApp(options: AppOptions): App {
   registerConfigRoutes(app, options.store, now);
   registerStatusRoutes(app, options.store, now);
   registerReportRoutes(app, options.store, now);
+  registerAccountCountRoutes(app, options.store); // after the report routes: their /v1/reports/* auth applies
   registerSettingsPage(app);
+  registerDashboardPage(app);
 
   app.get('/healthz', (c) => c.json({ ok: true, engine: options.store.engine }));
   app.doc31('/openapi.json', {

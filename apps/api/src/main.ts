@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       `statuskit: tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another)`,
     );
   err(
-    `statuskit: listening on ${server.url} (settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
+    `statuskit: listening on ${server.url} (dashboard at ${server.url}/dashboard, settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
   );
 }
 

@@ -243,6 +243,29 @@ export const MetricsSchema = z
   })
   .openapi('Metrics');
 
+export const HealthRunSummarySchema = z
+  .object({
+    total: z.number(),
+    byStatus: z.record(z.string(), z.number()),
+    byType: z.object({ free: z.number(), paying: z.number(), cancelled: z.number(), unknown: z.number() }),
+    unknown: z.object({
+      total: z.number(),
+      byReason: z.record(z.string(), z.number()),
+      byValue: z.array(z.object({ value: z.string(), reason: z.string(), count: z.number() })),
+      untrackedValues: z.number(),
+    }),
+    eligible: z.number(),
+    excluded: z.number(),
+    excludedByReason: z.record(z.string(), z.number()).openapi({
+      description:
+        'Excluded accounts per deciding reason; /v1/health-runs/{runId}/exclusions?reason= lists them.',
+    }),
+    decisions: z
+      .array(EligibilitySchema)
+      .openapi({ description: "The run's distinct eligibility decisions (each with its reasons)." }),
+  })
+  .openapi('HealthRunSummary');
+
 export const HealthRunSchema = z
   .object({
     id: z.string(),
@@ -253,7 +276,7 @@ export const HealthRunSchema = z
     finishedAt: z.string().nullable(),
     catalogVersion: z.number(),
     rulesVersion: z.number(),
-    summary: z.record(z.string(), z.unknown()).nullable(),
+    summary: HealthRunSummarySchema.nullable(),
     error: z.string().nullable(),
   })
   .openapi('HealthRun');

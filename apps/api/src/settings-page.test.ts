@@ -114,6 +114,20 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
     expect(account.classification).toMatchObject({ statusType: 'paying', status: 'Gold', plan: 'Gold plan' });
   });
 
+  it('marks the Unknown value a link names (from the dashboard), or says it is Unknown no more', async () => {
+    await push('p1', 'Platinum');
+    await page.goto(`${server.url}/settings#unknown=platinum`);
+    await until(() => page.locator('#unknown-rows tr.linked').textContent()).toContain('"Platinum"');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Add “Platinum”');
+    await page.evaluate(() => {
+      location.hash = 'unknown=Gold';
+    });
+    await until(() => page.getByRole('status').textContent()).toBe(
+      '“Gold” is no longer Unknown: no account carries it outside the catalog.',
+    );
+    expect(await page.locator('#unknown-rows tr.linked').count()).toBe(0);
+  });
+
   it('previews rules (who would leave health), saves them, and shows errors and warnings by path', async () => {
     await push('t1', 'Pro', { region: 'TEST' });
     const rule = (fact: string, operator: string, value: unknown) => [

@@ -114,6 +114,21 @@ describe('StatuskitClient', () => {
     expect(await client.getHealthRun('hr_x')).toBeUndefined();
     await expect(client.listAccounts()).rejects.toBeInstanceOf(StatuskitApiError);
   });
+
+  it('asks for the account counts, a number of runs, and one reason of a run with its query encoded', async () => {
+    const { fetchImpl, calls } = fakeFetch(() => json(200, { runs: [], exclusions: [], nextCursor: null }));
+    const client = createClient({ url: 'http://api.test', apiKey: 'k', fetch: fetchImpl });
+    await client.accountCounts();
+    await client.listHealthRuns({ limit: 5 });
+    await client.listHealthRuns();
+    await client.healthRunExclusions('hr_1', { reason: 'trial > 30 days & more', cursor: 'a/b', limit: 25 });
+    expect(calls.map((c) => c.url)).toEqual([
+      'http://api.test/v1/reports/accounts',
+      'http://api.test/v1/health-runs?limit=5',
+      'http://api.test/v1/health-runs',
+      'http://api.test/v1/health-runs/hr_1/exclusions?reason=trial+%3E+30+days+%26+more&cursor=a%2Fb&limit=25',
+    ]);
+  });
 });
 
 describe('StatuskitClient against a server that cuts an answer off after its headers', () => {

@@ -1,12 +1,14 @@
 import type { CatalogInput } from '@statuskit/core';
 import { type Problem, StatuskitApiError, StatuskitNetworkError } from './errors.js';
 import type {
+  AccountCounts,
   AccountQuery,
   AccountView,
   ApiKeyView,
   BatchResult,
   CatalogView,
   DayMetrics,
+  HealthRunExclusion,
   HealthRunView,
   RuleSetView,
   RulesPreview,
@@ -53,6 +55,7 @@ export const CLIENT_ROUTES = [
   'PUT /v1/rules',
   'POST /v1/rules/preview',
   'GET /v1/reports/unknown',
+  'GET /v1/reports/accounts',
   'GET /v1/metrics',
   'POST /v1/health-runs',
   'GET /v1/health-runs',
@@ -335,6 +338,10 @@ export class StatuskitClient {
   unknownReport(): Promise<UnknownReport> {
     return this.#call('GET', '/v1/reports/unknown');
   }
+  /** Accounts now: by status-type and status, customers by plan, non-customers apart, Unknown by reason. */
+  accountCounts(): Promise<AccountCounts> {
+    return this.#call('GET', '/v1/reports/accounts');
+  }
   metrics(
     range: { from?: string; to?: string } = {},
   ): Promise<{ from: string; to: string; days: DayMetrics[] }> {
@@ -343,8 +350,9 @@ export class StatuskitClient {
   runHealth(): Promise<HealthRunView> {
     return this.#call('POST', '/v1/health-runs', { retrySafe: false });
   }
-  listHealthRuns(): Promise<{ runs: HealthRunView[] }> {
-    return this.#call('GET', '/v1/health-runs');
+  /** Recent health runs, newest first (`limit`: 1 to 100, default 30). */
+  listHealthRuns(query: { limit?: number } = {}): Promise<{ runs: HealthRunView[] }> {
+    return this.#call('GET', '/v1/health-runs', { query });
   }
   async getHealthRun(runId: string): Promise<HealthRunView | undefined> {
     return (
@@ -353,13 +361,11 @@ export class StatuskitClient {
       })
     )?.data;
   }
+  /** A page of a run's excluded accounts in id order: all of them, or those of one deciding `reason`. */
   healthRunExclusions(
     runId: string,
-    page: { cursor?: string; limit?: number } = {},
-  ): Promise<{
-    exclusions: { accountId: string; reason: string; eligibility: unknown }[];
-    nextCursor: string | null;
-  }> {
+    page: { reason?: string; cursor?: string; limit?: number } = {},
+  ): Promise<{ exclusions: HealthRunExclusion[]; nextCursor: string | null }> {
     return this.#call('GET', `/v1/health-runs/${encodeURIComponent(runId)}/exclusions`, { query: page });
   }
   listApiKeys(): Promise<{ keys: ApiKeyView[] }> {

@@ -1,3 +1,4 @@
+export type { AccountCounts, StatusCount } from './account-counts.js';
 export type { AccountFilter, StatusEvent, StoredAccount } from './accounts.js';
 export { coreAccount } from './accounts.js';
 export type { ApiKeyInfo, NewApiKey } from './api-keys.js';

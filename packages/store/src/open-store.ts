@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Catalog, EligibilityRule } from '@statuskit/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { accountCounts } from './account-counts.js';
 import { type AccountFilter, accountHistory, getAccount, iterateAccounts, listAccounts } from './accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey, verifyApiKey } from './api-keys.js';
 import { getConnectorState, putConnectorState } from './connector-state.js';
@@ -103,6 +104,8 @@ function storeApi(db: Kysely<Database>, engine: 'pglite' | 'postgres', onClose: 
       listAccounts(db, tenantId, filter, cursor, limit),
     iterateAccounts: (tenantId: string, pageSize?: number) => iterateAccounts(db, tenantId, pageSize),
     unknownReport: (tenantId: string, limit?: number) => unknownReport(db, tenantId, limit),
+    accountCounts: async (tenantId: string) =>
+      accountCounts(db, tenantId, (await config.catalog(db, tenantId)).catalog),
     dailyMetrics: async (tenantId: string, from: Date, to: Date) =>
       dailyMetrics(db, tenantId, (await config.catalog(db, tenantId)).catalog, from, to),
     runHealth: (
@@ -111,8 +114,13 @@ function storeApi(db: Kysely<Database>, engine: 'pglite' | 'postgres', onClose: 
     ) => runHealth(db, config, tenantId, options),
     getHealthRun: (tenantId: string, runId: string) => getHealthRun(db, tenantId, runId),
     listHealthRuns: (tenantId: string, limit?: number) => listHealthRuns(db, tenantId, limit),
-    healthRunExclusions: (tenantId: string, run: HealthRun, cursor: string | undefined, limit: number) =>
-      healthRunExclusions(db, tenantId, run, cursor, limit),
+    healthRunExclusions: (
+      tenantId: string,
+      run: HealthRun,
+      cursor: string | undefined,
+      limit: number,
+      filter?: { reason?: string | undefined },
+    ) => healthRunExclusions(db, tenantId, run, cursor, limit, filter),
     getConnectorState: (tenantId: string, connector: string) => getConnectorState(db, tenantId, connector),
     putConnectorState: (tenantId: string, connector: string, state: Record<string, unknown>) =>
       putConnectorState(db, tenantId, connector, state),

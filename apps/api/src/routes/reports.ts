@@ -82,9 +82,20 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
       tags: ['health runs'],
       summary: 'Recent health runs, newest first.',
       security,
-      responses: { 200: json(z.object({ runs: z.array(HealthRunSchema) }), 'Runs'), 401: errors[401] },
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(30) }) },
+      responses: {
+        200: json(z.object({ runs: z.array(HealthRunSchema) }), 'Runs'),
+        400: errors[400],
+        401: errors[401],
+      },
     }),
-    async (c) => c.json({ runs: (await store.listHealthRuns(c.var.tenantId)).map(runView) } as never, 200),
+    async (c) =>
+      c.json(
+        {
+          runs: (await store.listHealthRuns(c.var.tenantId, c.req.valid('query').limit)).map(runView),
+        } as never,
+        200,
+      ),
   );
 
   const runParams = z.object({ runId: z.string().regex(/^hr_[0-9a-z]+$/) });
@@ -110,11 +121,15 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
       method: 'get',
       path: '/v1/health-runs/{runId}/exclusions',
       tags: ['health runs'],
-      summary: 'The accounts a run excluded, with the reasons, in id order.',
+      summary:
+        'The accounts a run excluded (all, or those of one deciding reason), with the reasons, in id order.',
       security,
       request: {
         params: runParams,
         query: z.object({
+          reason: z.string().min(1).max(500).optional().openapi({
+            description: "Only this deciding reason (a key of the run's summary.excludedByReason).",
+          }),
           cursor: z.string().max(255).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
@@ -131,7 +146,7 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
       const run = await store.getHealthRun(tenantId, c.req.valid('param').runId);
       if (!run) return fail(404, 'health-run-not-found', 'No such health run.');
       const q = c.req.valid('query');
-      const page = await store.healthRunExclusions(tenantId, run, q.cursor, q.limit);
+      const page = await store.healthRunExclusions(tenantId, run, q.cursor, q.limit, { reason: q.reason });
       return c.json(
         {
           exclusions: page.map((x) => ({

@@ -157,18 +157,20 @@ async function loadCatalog() {
   render();
 }
 
+/** Spellings the catalog would match as one status share a key. */
+const unknownKey = (value) => (state.matching === 'insensitive' ? value.trim().toLowerCase() : value);
+
 async function loadUnknown() {
   const { ok, data } = await api('GET', '/v1/reports/unknown');
   if (!ok) return;
   // Spellings the catalog would match as one status are one row (counts added); the status it offers to
   // add is the most frequent spelling, a trimmed one on a tie.
-  const keyOf = (value) => (state.matching === 'insensitive' ? value.trim().toLowerCase() : value);
   const groups = new Map();
   for (const v of data.values) {
     if (v.reason !== 'not-in-catalog' || typeof v.value !== 'string') continue;
-    const group = groups.get(keyOf(v.value));
+    const group = groups.get(unknownKey(v.value));
     if (!group) {
-      groups.set(keyOf(v.value), { ...v, best: v.count, spellings: [v.value] });
+      groups.set(unknownKey(v.value), { ...v, best: v.count, spellings: [v.value] });
       continue;
     }
     const trimmed = (x) => x === x.trim();
@@ -181,14 +183,14 @@ async function loadUnknown() {
     group.sampleAccountIds = [...group.sampleAccountIds, ...v.sampleAccountIds].slice(0, 5);
   }
   const values = [...groups.values()];
-  const known = new Set(state.rows.map((s) => keyOf(s.value)));
+  const known = new Set(state.rows.map((s) => unknownKey(s.value)));
   $('unknown-rows').replaceChildren(
     ...values.map((v) => {
       const value = v.value.trim();
       const add = element('button', {
         type: 'button',
         textContent: `Add “${value}”`,
-        disabled: known.has(keyOf(value)),
+        disabled: known.has(unknownKey(value)),
         onclick: () => {
           state.rows.push({ value, type: 'free' });
           renderRows();
@@ -198,7 +200,7 @@ async function loadUnknown() {
           document.querySelector(`[data-path="statuses[${state.rows.length - 1}].type"]`)?.focus();
         },
       });
-      return element('tr', {}, [
+      return element('tr', { dataset: { key: unknownKey(v.value) } }, [
         element('td', { textContent: v.spellings.map((x) => JSON.stringify(x)).join(', ') }),
         element('td', { textContent: v.count.toLocaleString('en-US') }),
         element('td', { textContent: v.sampleAccountIds.join(', ') }),
@@ -208,6 +210,21 @@ async function loadUnknown() {
   );
   $('unknown-none').hidden = values.length > 0;
   $('unknown').hidden = false;
+  showLinkedUnknown();
+}
+
+/** The Unknown value a link names (`#unknown=Gold`, from the dashboard): its row marked, its button focused. */
+function showLinkedUnknown() {
+  const value = new URLSearchParams(location.hash.slice(1)).get('unknown');
+  for (const row of document.querySelectorAll('#unknown-rows tr.linked')) row.classList.remove('linked');
+  if (value === null || $('unknown').hidden) return;
+  const row = document.querySelector(`#unknown-rows tr[data-key="${CSS.escape(unknownKey(value))}"]`);
+  if (!row) return say(`“${value.trim()}” is no longer Unknown: no account carries it outside the catalog.`);
+  row.classList.add('linked');
+  row.scrollIntoView({ block: 'center' });
+  const add = row.querySelector('button');
+  if (add && !add.disabled) add.focus({ preventScroll: true });
+  say(`“${value.trim()}” is Unknown: add it as a status, choose its type, then save.`);
 }
 
 /** Marks each field (or row) a problem names, and lists every problem with its path. */
@@ -360,6 +377,10 @@ function start() {
   $('preview-rules').addEventListener('click', () => previewRules().catch(() => {}));
   $('save-rules').addEventListener('click', () => saveRules().catch(() => {}));
   $('discard').addEventListener('click', () => loadCatalog().then(() => say('Changes discarded.')));
+  // A link to another value (from the dashboard, in this tab): the list is read again, it may have changed.
+  window.addEventListener('hashchange', () => {
+    if (!$('unknown').hidden) loadUnknown().catch(() => {});
+  });
   window.addEventListener('beforeunload', (event) => {
     if (state.dirty) event.preventDefault();
   });
