@@ -1,7 +1,7 @@
 import type { Account, Classification, KnownClassification, UnknownReason } from './classify.js';
 import type { CompiledEvaluator } from './rules/compile-rules.js';
-import type { EngineEvaluator } from './rules/engine-evaluator.js';
-import type { FiredRule, RuleFacts } from './rules/rule-types.js';
+import { type EngineEvaluator, failedFrom } from './rules/engine-evaluator.js';
+import type { FailedRule, FiredRule, RuleFacts } from './rules/rule-types.js';
 
 export type EligibilityEvaluator = CompiledEvaluator | EngineEvaluator;
 
@@ -32,6 +32,17 @@ export type EligibilityReason =
       readonly priority: number;
       /** True when a higher-priority rule, or an exclude of the same priority, decided instead. */
       readonly overridden: boolean;
+    }
+  | {
+      /** A rule that failed on this account: it did not fire, and the decision was made without it. */
+      readonly source: 'rule-error';
+      readonly rule: string;
+      readonly index: number;
+      readonly type: 'include' | 'exclude';
+      readonly reason: string;
+      readonly priority: number;
+      /** Why it failed (`jsonPath: Cannot read properties of undefined ...`). */
+      readonly message: string;
     };
 
 /** Whether an account takes part in the daily health calculation, and why. */
@@ -42,7 +53,10 @@ export interface Eligibility {
   readonly reason: string;
   /** The deciding rule's name, when a rule decided. */
   readonly rule?: string;
-  /** Every reason in order: the built-in one first, then each fired rule (highest priority first). */
+  /**
+   * Every reason in order: the built-in one first, then each fired rule (highest priority first), then each
+   * rule that failed on the account (`source: 'rule-error'`, in rule order).
+   */
   readonly reasons: readonly EligibilityReason[];
 }
 
@@ -90,12 +104,27 @@ function unknownVerdict(unknownReason: UnknownReason): Eligibility {
 const decisive = (f: FiredRule): f is FiredRule & { type: 'include' | 'exclude' } =>
   f.type === 'include' || f.type === 'exclude';
 
+const errorReason = (f: FailedRule): EligibilityReason =>
+  Object.freeze({
+    source: 'rule-error',
+    rule: f.name,
+    index: f.index,
+    type: f.type as 'include' | 'exclude',
+    reason: f.reason ?? f.name,
+    priority: f.priority,
+    message: f.message,
+  });
+
 /**
  * The decision for a known account given the rules that fired: the highest priority among fired
  * include/exclude rules decides, an exclude beating an include at that priority; none fired, the built-in
- * verdict stands.
+ * verdict stands. Rules that failed on the account take no part; they are listed last among the reasons.
  */
-export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Eligibility {
+export function decide(
+  builtIn: KnownBuiltIn,
+  fired: readonly FiredRule[],
+  failed: readonly FailedRule[] = [],
+): Eligibility {
   const rules = fired.filter(decisive).sort((x, y) => y.priority - x.priority || x.index - y.index);
   const top = rules[0];
   if (!top) {
@@ -106,6 +135,7 @@ export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Elig
       reason: builtIn,
       reasons: Object.freeze([
         Object.freeze({ source: 'built-in', code: builtIn, eligible, overridden: false }),
+        ...failed.map(errorReason),
       ]),
     });
   }
@@ -127,6 +157,7 @@ export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Elig
         overridden: !(r.priority === topPriority && r.type === winnerType),
       }),
     ),
+    ...failed.map(errorReason),
   ];
   return Object.freeze({
     eligible: winnerType === 'include',
@@ -146,8 +177,10 @@ function observedMs(value: string | Date | number | undefined): number {
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }
 
+/** ISO 8601 of epoch ms; undefined when absent or beyond what a Date holds (a hostile `1e20`). */
 function isoOf(ms: number): string | undefined {
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
 function asOfMs(options: EvaluateOptions | undefined): number {
@@ -157,7 +190,7 @@ function asOfMs(options: EvaluateOptions | undefined): number {
 }
 
 function daysBetween(ms: number, asOf: number): number | undefined {
-  return Number.isNaN(ms) ? undefined : Math.floor((asOf - ms) / DAY_MS);
+  return Number.isFinite(ms) ? Math.floor((asOf - ms) / DAY_MS) : undefined;
 }
 
 const EMPTY_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -187,9 +220,39 @@ const UNKNOWN_VERDICTS: Readonly<Record<UnknownReason, Eligibility>> = {
   'not-a-string': unknownVerdict('not-a-string'),
 };
 
+const CONTAINED_DECISIONS_LIMIT = 1024;
+
 /**
- * Eligibility of one account with the compiled evaluator, synchronously. Unknown accounts are never
- * eligible and skip the rules. Decisions are shared immutable objects, cached per set of fired rules.
+ * After the rule set failed on an account as a whole: each rule that can fail runs on its own, the failed
+ * ones are left out of the decision and listed with their error. Decisions are cached (bounded) by fired
+ * rules, built-in verdict and failures, so a batch keeps sharing a few decision objects.
+ */
+function evaluateContained(
+  evaluator: CompiledEvaluator,
+  c: Classification,
+  b: 0 | 1 | 2,
+  attributes: unknown,
+  observed: string | undefined,
+  days: number | undefined,
+): Eligibility {
+  const errors: unknown[] = [];
+  const result = evaluator.runContained(c, attributes, observed, days, errors);
+  const failed = failedFrom(errors, evaluator.meta);
+  const key = `${Array.isArray(result) ? result.join(',') : result}|${b}|${failed.map((f) => `${f.index}:${f.message}`).join('|')}`;
+  const cache = evaluator.containedDecisions;
+  let decision = cache.get(key);
+  if (decision === undefined) {
+    decision = decide(BUILT_IN_ORDER[b] as KnownBuiltIn, evaluator.firedFrom(result), failed);
+    if (cache.size < CONTAINED_DECISIONS_LIMIT) cache.set(key, decision);
+  }
+  return decision;
+}
+
+/**
+ * Eligibility of one account with the compiled evaluator, synchronously; never throws. Unknown accounts are
+ * never eligible and skip the rules. A rule that fails on the account (instead of failing the whole run, as
+ * json-rules-engine would) does not fire and is listed as a `rule-error` reason. Decisions are shared
+ * immutable objects, cached per set of fired rules.
  */
 export function evaluate(
   c: Classification,
@@ -204,7 +267,13 @@ export function evaluate(
   const ms = usesObserved || usesDays ? observedMs(account.statusObservedAt) : Number.NaN;
   const observed = usesObserved ? isoOf(ms) : undefined;
   const days = usesDays ? daysBetween(ms, asOfMs(options)) : undefined;
-  const result = evaluator.run(c, account.attributes ?? EMPTY_ATTRIBUTES, observed, days);
+  const attributes = account.attributes ?? EMPTY_ATTRIBUTES;
+  let result: number | number[] | null;
+  try {
+    result = evaluator.run(c, attributes, observed, days);
+  } catch {
+    return evaluateContained(evaluator, c, b, attributes, observed, days);
+  }
   if (!result) return DEFAULTS[b] as Eligibility;
   const builtIn = BUILT_IN_ORDER[b] as KnownBuiltIn;
   if (Array.isArray(result)) return decide(builtIn, evaluator.firedFrom(result));
@@ -219,7 +288,7 @@ export function evaluate(
   return decision;
 }
 
-/** Eligibility with either evaluator (the engine is asynchronous). Same answers as `evaluate`. */
+/** Eligibility with either evaluator (the engine is asynchronous); never throws. Same answers as `evaluate`. */
 export async function evaluateAsync(
   c: Classification,
   account: Account,
@@ -230,5 +299,13 @@ export async function evaluateAsync(
   if (c.statusType === 'unknown') return UNKNOWN_VERDICTS[c.unknownReason];
   const builtIn = BUILT_IN_ORDER[builtInIndex(c)] as KnownBuiltIn;
   if (evaluator.ruleCount === 0) return decide(builtIn, []);
-  return decide(builtIn, await evaluator.fire(ruleFacts(c, account, options)));
+  const facts = ruleFacts(c, account, options);
+  let fired: readonly FiredRule[];
+  try {
+    fired = await evaluator.fire(facts);
+  } catch {
+    const contained = await evaluator.fireContained(facts);
+    return decide(builtIn, contained.fired, contained.failed);
+  }
+  return decide(builtIn, fired);
 }

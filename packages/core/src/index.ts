@@ -35,9 +35,29 @@ export {
   evaluateAsync,
   ruleFacts,
 } from './eligibility.js';
+export {
+  ATTRIBUTES_LIMITS,
+  CONNECTOR_STATE_LIMITS,
+  DOCUMENT_LIMITS,
+  INPUT_LIMITS,
+  type JsonLimits,
+  jsonProblems,
+  textProblem,
+  timestampProblem,
+} from './input-limits.js';
 export * from './mapper/index.js';
-export { type CompiledEvaluator, type CompiledRun, compileRules } from './rules/compile-rules.js';
-export { type EngineEvaluator, engineEvaluator, type RuleInput } from './rules/engine-evaluator.js';
+export {
+  type CompiledEvaluator,
+  type CompiledRun,
+  type ContainedRun,
+  compileRules,
+} from './rules/compile-rules.js';
+export {
+  type ContainedFiring,
+  type EngineEvaluator,
+  engineEvaluator,
+  type RuleInput,
+} from './rules/engine-evaluator.js';
 export {
   type AllConditions,
   type AnyConditions,
@@ -45,6 +65,7 @@ export {
   DECORATOR_NAMES,
   type EligibilityRule,
   FACT_NAMES,
+  type FailedRule,
   type FactCondition,
   type FactName,
   type FactReference,
@@ -58,6 +79,7 @@ export { parseRules, type RulesCheck, validateRules } from './rules/validate-rul
 export {
   type HealthSummary,
   HealthTally,
+  type RuleErrorCount,
   summarize,
   UNKNOWN_VALUE_LIMIT,
   type UnknownValueCount,

@@ -24,6 +24,19 @@ export interface UnknownValueCount {
   readonly count: number;
 }
 
+/** A rule that failed on some accounts of a run (each such account was decided without it). */
+export interface RuleErrorCount {
+  readonly rule: string;
+  readonly index: number;
+  /** The first error seen. */
+  readonly message: string;
+  readonly accounts: number;
+  /** The first few accounts it failed on. */
+  readonly sampleAccountIds: readonly string[];
+}
+
+const RULE_ERROR_SAMPLES = 5;
+
 export interface HealthSummary {
   readonly total: number;
   /** Counts by canonical status value (Unknown accounts are not here). */
@@ -41,6 +54,8 @@ export interface HealthSummary {
   readonly excluded: number;
   /** Excluded accounts per deciding reason (`unknown-status`, `cancelled`, `non-customer`, or a rule's reason). */
   readonly excludedByReason: Readonly<Record<string, number>>;
+  /** Rules that failed on some accounts, in rule order (empty when every rule evaluated everywhere). */
+  readonly ruleErrors: readonly RuleErrorCount[];
 }
 
 /** A running health tally: add accounts one at a time (constant memory), read the summary at any point. */
@@ -53,6 +68,10 @@ export class HealthTally {
   #byValue = new Map<string, { reason: UnknownReason; count: number }>();
   #untracked = 0;
   #excluded = new Map<string, number>();
+  #ruleErrors = new Map<
+    number,
+    { rule: string; message: string; accounts: number; sampleAccountIds: string[] }
+  >();
 
   constructor(
     private readonly catalog: Catalog,
@@ -75,7 +94,11 @@ export class HealthTally {
   }
 
   /** Counts an account already classified and evaluated (batch code that keeps the decision too). */
-  record(account: Account, c: Classification, e: Pick<Eligibility, 'eligible' | 'reason'>): void {
+  record(
+    account: Account,
+    c: Classification,
+    e: Pick<Eligibility, 'eligible' | 'reason'> & Partial<Pick<Eligibility, 'reasons'>>,
+  ): void {
     this.#total++;
     this.#byType[c.statusType]++;
     if (c.statusType === 'unknown') {
@@ -94,6 +117,24 @@ export class HealthTally {
     }
     if (e.eligible) this.#eligible++;
     else this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + 1);
+    const reasons = e.reasons;
+    if (reasons !== undefined && reasons.length > 1)
+      for (const r of reasons) if (r.source === 'rule-error') this.#ruleError(account.id, r);
+  }
+
+  #ruleError(accountId: string, r: { rule: string; index: number; message: string }): void {
+    const seen = this.#ruleErrors.get(r.index);
+    if (!seen) {
+      this.#ruleErrors.set(r.index, {
+        rule: r.rule,
+        message: r.message,
+        accounts: 1,
+        sampleAccountIds: [accountId],
+      });
+      return;
+    }
+    seen.accounts++;
+    if (seen.sampleAccountIds.length < RULE_ERROR_SAMPLES) seen.sampleAccountIds.push(accountId);
   }
 
   summary(): HealthSummary {
@@ -113,6 +154,9 @@ export class HealthTally {
       eligible: this.#eligible,
       excluded: this.#total - this.#eligible,
       excludedByReason: Object.fromEntries(this.#excluded),
+      ruleErrors: [...this.#ruleErrors]
+        .sort(([a], [b]) => a - b)
+        .map(([index, r]) => ({ ...r, index, sampleAccountIds: [...r.sampleAccountIds] })),
     };
   }
 }
