@@ -5,6 +5,12 @@ import { issue, type ValidationIssue } from './validation-issue.js';
  * numbers and call the checks below, so a value the API accepts is a value the store can store.
  */
 export const INPUT_LIMITS = Object.freeze({
+  /** Longest text of each kind, in UTF-16 code units (what JavaScript's `length` counts). */
+  accountIdLength: 255,
+  statusLength: 200,
+  accountNameLength: 500,
+  tenantNameLength: 200,
+  apiKeyNameLength: 200,
   /** Deepest nesting of an account's attributes or a connector's state (the object itself is level 1). */
   jsonDepth: 32,
   /** Largest account attributes object, in bytes of its JSON (UTF-8). */
@@ -75,7 +81,8 @@ function utf8Length(s: string): number {
 /**
  * The problems that keep a JSON value from being stored as it was sent: strings (keys included) with NUL
  * or a lone surrogate, numbers that are not finite (`1e400` parses as Infinity and would be stored as
- * null), values that are not JSON, nesting deeper than `maxDepth`, and more than `maxBytes` of JSON.
+ * null), values that are not JSON, nesting deeper than `maxDepth` (reported on the value itself), and more
+ * than `maxBytes` of JSON.
  * Walks without recursion, so any depth is reported rather than overflowing the stack; reports at most 20
  * problems, in document order.
  */
@@ -109,7 +116,7 @@ export function jsonProblems(value: unknown, limits: JsonLimits, path: Path = []
     const depth = item.depth + 1;
     if (depth > limits.maxDepth) {
       if (!tooDeep)
-        issues.push(issue(item.path, 'too_deep', `nests more than ${limits.maxDepth} levels deep`));
+        issues.push(issue(path, 'too_deep', `nests more than ${limits.maxDepth} levels deep`));
       tooDeep = true;
       continue;
     }

@@ -30,6 +30,36 @@ export class TenantNotFoundError extends Error {
   override readonly name = 'TenantNotFoundError';
 }
 
+/** A catalog or rule set was saved over a version other than the one the writer read. */
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(
+    readonly subject: 'catalog' | 'rules',
+    readonly expectedVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(
+      `The ${subject} is at version ${currentVersion}, not ${expectedVersion}: someone saved it since it was read.`,
+    );
+  }
+}
+
+/** After an UPDATE ... WHERE version = expected touched nothing: the tenant is missing or the version moved. */
+async function conflict(
+  db: Db,
+  table: 'catalogs' | 'rule_sets',
+  tenantId: string,
+  expectedVersion: number,
+): Promise<never> {
+  const row = await db
+    .selectFrom(table)
+    .select('version')
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  if (!row) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+  throw new VersionConflictError(table === 'catalogs' ? 'catalog' : 'rules', expectedVersion, row.version);
+}
+
 /**
  * Catalogs and rules per tenant, cached by version: every read checks the version in the database (so a
  * change made by another process is seen at once) and parses or compiles only when it moved.
@@ -98,20 +128,25 @@ export class TenantConfig {
   /**
    * Saves a catalog and re-classifies every account of the tenant in the same transaction (classification
    * derives from the raw status and the catalog). Returns the new version and how many accounts changed.
+   * With `expectedVersion`, saves only over that version (VersionConflictError otherwise).
    */
   async saveCatalog(
     db: Db,
     tenantId: string,
     catalog: Catalog,
+    expectedVersion?: number,
   ): Promise<{ version: number; reclassified: number }> {
     await lockTenant(db, tenantId);
-    const saved = await db
+    let update = db
       .updateTable('catalogs')
       .set({ catalog: JSON.stringify(catalog), version: sql`version + 1`, updated_at: sql`now()` })
-      .where('tenant_id', '=', tenantId)
-      .returning('version')
-      .executeTakeFirst();
-    if (!saved) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+      .where('tenant_id', '=', tenantId);
+    if (expectedVersion !== undefined) update = update.where('version', '=', expectedVersion);
+    const saved = await update.returning('version').executeTakeFirst();
+    if (!saved) {
+      if (expectedVersion !== undefined) return conflict(db, 'catalogs', tenantId, expectedVersion);
+      throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+    }
     const raws = await db
       .selectFrom('accounts')
       .select('raw_status')
@@ -143,14 +178,23 @@ export class TenantConfig {
     return { version: saved.version, reclassified };
   }
 
-  async saveRules(db: Db, tenantId: string, rules: readonly EligibilityRule[]): Promise<{ version: number }> {
-    const saved = await db
+  /** Saves a rule set; with `expectedVersion`, only over that version (VersionConflictError otherwise). */
+  async saveRules(
+    db: Db,
+    tenantId: string,
+    rules: readonly EligibilityRule[],
+    expectedVersion?: number,
+  ): Promise<{ version: number }> {
+    let update = db
       .updateTable('rule_sets')
       .set({ rules: JSON.stringify(rules), version: sql`version + 1`, updated_at: sql`now()` })
-      .where('tenant_id', '=', tenantId)
-      .returning('version')
-      .executeTakeFirst();
-    if (!saved) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+      .where('tenant_id', '=', tenantId);
+    if (expectedVersion !== undefined) update = update.where('version', '=', expectedVersion);
+    const saved = await update.returning('version').executeTakeFirst();
+    if (!saved) {
+      if (expectedVersion !== undefined) return conflict(db, 'rule_sets', tenantId, expectedVersion);
+      throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+    }
     return { version: saved.version };
   }
 }
