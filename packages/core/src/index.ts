@@ -80,6 +80,7 @@ export {
   type HealthSummary,
   HealthTally,
   type RuleErrorCount,
+  RuleErrorTally,
   summarize,
   UNKNOWN_VALUE_LIMIT,
   type UnknownValueCount,

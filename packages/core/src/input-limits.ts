@@ -115,8 +115,7 @@ export function jsonProblems(value: unknown, limits: JsonLimits, path: Path = []
     }
     const depth = item.depth + 1;
     if (depth > limits.maxDepth) {
-      if (!tooDeep)
-        issues.push(issue(path, 'too_deep', `nests more than ${limits.maxDepth} levels deep`));
+      if (!tooDeep) issues.push(issue(path, 'too_deep', `nests more than ${limits.maxDepth} levels deep`));
       tooDeep = true;
       continue;
     }

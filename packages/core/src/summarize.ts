@@ -37,6 +37,47 @@ export interface RuleErrorCount {
 
 const RULE_ERROR_SAMPLES = 5;
 
+/** Counts, per rule, the accounts a rule failed on (`rule-error` reasons), with the first few ids. */
+export class RuleErrorTally {
+  readonly #byRule = new Map<
+    number,
+    { rule: string; message: string; accounts: number; sampleAccountIds: string[] }
+  >();
+
+  /** Adds one account's reasons (a decision without a failed rule costs one length check). */
+  record(accountId: string, reasons: Eligibility['reasons']): void {
+    if (reasons.length < 2) return;
+    for (const r of reasons) {
+      if (r.source !== 'rule-error') continue;
+      const seen = this.#byRule.get(r.index);
+      if (!seen)
+        this.#byRule.set(r.index, {
+          rule: r.rule,
+          message: r.message,
+          accounts: 1,
+          sampleAccountIds: [accountId],
+        });
+      else {
+        seen.accounts++;
+        if (seen.sampleAccountIds.length < RULE_ERROR_SAMPLES) seen.sampleAccountIds.push(accountId);
+      }
+    }
+  }
+
+  /** The failed rules, in rule order. */
+  list(): RuleErrorCount[] {
+    return [...this.#byRule]
+      .sort(([a], [b]) => a - b)
+      .map(([index, r]) => ({
+        rule: r.rule,
+        index,
+        message: r.message,
+        accounts: r.accounts,
+        sampleAccountIds: [...r.sampleAccountIds],
+      }));
+  }
+}
+
 export interface HealthSummary {
   readonly total: number;
   /** Counts by canonical status value (Unknown accounts are not here). */
@@ -68,10 +109,7 @@ export class HealthTally {
   #byValue = new Map<string, { reason: UnknownReason; count: number }>();
   #untracked = 0;
   #excluded = new Map<string, number>();
-  #ruleErrors = new Map<
-    number,
-    { rule: string; message: string; accounts: number; sampleAccountIds: string[] }
-  >();
+  #ruleErrors = new RuleErrorTally();
 
   constructor(
     private readonly catalog: Catalog,
@@ -117,24 +155,7 @@ export class HealthTally {
     }
     if (e.eligible) this.#eligible++;
     else this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + 1);
-    const reasons = e.reasons;
-    if (reasons !== undefined && reasons.length > 1)
-      for (const r of reasons) if (r.source === 'rule-error') this.#ruleError(account.id, r);
-  }
-
-  #ruleError(accountId: string, r: { rule: string; index: number; message: string }): void {
-    const seen = this.#ruleErrors.get(r.index);
-    if (!seen) {
-      this.#ruleErrors.set(r.index, {
-        rule: r.rule,
-        message: r.message,
-        accounts: 1,
-        sampleAccountIds: [accountId],
-      });
-      return;
-    }
-    seen.accounts++;
-    if (seen.sampleAccountIds.length < RULE_ERROR_SAMPLES) seen.sampleAccountIds.push(accountId);
+    if (e.reasons !== undefined) this.#ruleErrors.record(account.id, e.reasons);
   }
 
   summary(): HealthSummary {
@@ -154,9 +175,7 @@ export class HealthTally {
       eligible: this.#eligible,
       excluded: this.#total - this.#eligible,
       excludedByReason: Object.fromEntries(this.#excluded),
-      ruleErrors: [...this.#ruleErrors]
-        .sort(([a], [b]) => a - b)
-        .map(([index, r]) => ({ ...r, index, sampleAccountIds: [...r.sampleAccountIds] })),
+      ruleErrors: this.#ruleErrors.list(),
     };
   }
 }
