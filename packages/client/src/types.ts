@@ -1,6 +1,7 @@
 import type {
   CatalogInput,
   EligibilityReason,
+  RuleErrorCount,
   StatusDefinitionInput,
   ValidationIssue,
 } from '@statuskit/core';
@@ -117,6 +118,8 @@ export interface RulesPreview {
     readonly entering: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
     readonly leaving: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
   };
+  /** Rules that would fail on some accounts (those would be decided without them). */
+  readonly ruleErrors: readonly RuleErrorCount[];
   readonly warnings: readonly ValidationIssue[];
 }
 
