@@ -249,8 +249,7 @@ describe.each(testEngines())('hostile input on %s', (engine) => {
       const one = await call('GET', '/v1/accounts/attrs', { key: u.key });
       expect(one.status).toBe(200);
       expect(one.json.eligibility).toMatchObject({ eligible: true, reason: 'active-customer' });
-      expect(one.json.eligibility.reasons[1]).toMatchObject({
-        source: 'rule-error',
+      expect(one.json.eligibility.ruleErrors[0]).toMatchObject({
         rule: 'r',
         index: 0,
         message: expect.stringContaining('@.x.y'),

@@ -55,6 +55,19 @@ export const EligibilitySchema = z
     reason: z.string(),
     rule: z.string().optional(),
     reasons: z.array(z.record(z.string(), z.unknown())),
+    ruleErrors: z
+      .array(
+        z.object({
+          rule: z.string(),
+          index: z.number(),
+          type: z.string(),
+          reason: z.string(),
+          priority: z.number(),
+          message: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'Rules that failed on this account; it was decided without them.' }),
   })
   .openapi('Eligibility');
 

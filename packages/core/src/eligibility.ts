@@ -32,18 +32,18 @@ export type EligibilityReason =
       readonly priority: number;
       /** True when a higher-priority rule, or an exclude of the same priority, decided instead. */
       readonly overridden: boolean;
-    }
-  | {
-      /** A rule that failed on this account: it did not fire, and the decision was made without it. */
-      readonly source: 'rule-error';
-      readonly rule: string;
-      readonly index: number;
-      readonly type: 'include' | 'exclude';
-      readonly reason: string;
-      readonly priority: number;
-      /** Why it failed (`jsonPath: Cannot read properties of undefined ...`). */
-      readonly message: string;
     };
+
+/** A rule that failed on an account: it did not fire, and the decision was made without it. */
+export interface RuleError {
+  readonly rule: string;
+  readonly index: number;
+  readonly type: 'include' | 'exclude';
+  readonly reason: string;
+  readonly priority: number;
+  /** Why it failed (`jsonPath: Cannot read properties of undefined ...`). */
+  readonly message: string;
+}
 
 /** Whether an account takes part in the daily health calculation, and why. */
 export interface Eligibility {
@@ -53,11 +53,10 @@ export interface Eligibility {
   readonly reason: string;
   /** The deciding rule's name, when a rule decided. */
   readonly rule?: string;
-  /**
-   * Every reason in order: the built-in one first, then each fired rule (highest priority first), then each
-   * rule that failed on the account (`source: 'rule-error'`, in rule order).
-   */
+  /** Every reason in order: the built-in one first, then each fired rule (highest priority first). */
   readonly reasons: readonly EligibilityReason[];
+  /** The rules that failed on this account, in rule order (absent when none did). */
+  readonly ruleErrors?: readonly RuleError[];
 }
 
 export interface EvaluateOptions {
@@ -104,9 +103,8 @@ function unknownVerdict(unknownReason: UnknownReason): Eligibility {
 const decisive = (f: FiredRule): f is FiredRule & { type: 'include' | 'exclude' } =>
   f.type === 'include' || f.type === 'exclude';
 
-const errorReason = (f: FailedRule): EligibilityReason =>
+const ruleError = (f: FailedRule): RuleError =>
   Object.freeze({
-    source: 'rule-error',
     rule: f.name,
     index: f.index,
     type: f.type as 'include' | 'exclude',
@@ -118,7 +116,7 @@ const errorReason = (f: FailedRule): EligibilityReason =>
 /**
  * The decision for a known account given the rules that fired: the highest priority among fired
  * include/exclude rules decides, an exclude beating an include at that priority; none fired, the built-in
- * verdict stands. Rules that failed on the account take no part; they are listed last among the reasons.
+ * verdict stands. Rules that failed on the account take no part; they are listed in `ruleErrors`.
  */
 export function decide(
   builtIn: KnownBuiltIn,
@@ -127,6 +125,7 @@ export function decide(
 ): Eligibility {
   const rules = fired.filter(decisive).sort((x, y) => y.priority - x.priority || x.index - y.index);
   const top = rules[0];
+  const errors = failed.length > 0 ? { ruleErrors: Object.freeze(failed.map(ruleError)) } : {};
   if (!top) {
     const eligible = builtInEligible[builtIn];
     return Object.freeze({
@@ -135,8 +134,8 @@ export function decide(
       reason: builtIn,
       reasons: Object.freeze([
         Object.freeze({ source: 'built-in', code: builtIn, eligible, overridden: false }),
-        ...failed.map(errorReason),
       ]),
+      ...errors,
     });
   }
   const topPriority = top.priority;
@@ -157,7 +156,6 @@ export function decide(
         overridden: !(r.priority === topPriority && r.type === winnerType),
       }),
     ),
-    ...failed.map(errorReason),
   ];
   return Object.freeze({
     eligible: winnerType === 'include',
@@ -165,6 +163,7 @@ export function decide(
     reason: winner.reason ?? winner.name,
     rule: winner.name,
     reasons: Object.freeze(reasons.map((r) => Object.freeze(r))),
+    ...errors,
   });
 }
 
@@ -251,7 +250,7 @@ function evaluateContained(
 /**
  * Eligibility of one account with the compiled evaluator, synchronously; never throws. Unknown accounts are
  * never eligible and skip the rules. A rule that fails on the account (instead of failing the whole run, as
- * json-rules-engine would) does not fire and is listed as a `rule-error` reason. Decisions are shared
+ * json-rules-engine would) does not fire and is listed in `ruleErrors`. Decisions are shared
  * immutable objects, cached per set of fired rules.
  */
 export function evaluate(

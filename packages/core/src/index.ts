@@ -33,6 +33,7 @@ export {
   type EvaluateOptions,
   evaluate,
   evaluateAsync,
+  type RuleError,
   ruleFacts,
 } from './eligibility.js';
 export {

@@ -37,18 +37,18 @@ export interface RuleErrorCount {
 
 const RULE_ERROR_SAMPLES = 5;
 
-/** Counts, per rule, the accounts a rule failed on (`rule-error` reasons), with the first few ids. */
+/** Counts, per rule, the accounts a rule failed on (`ruleErrors` of their eligibility), with the first few ids. */
 export class RuleErrorTally {
   readonly #byRule = new Map<
     number,
     { rule: string; message: string; accounts: number; sampleAccountIds: string[] }
   >();
 
-  /** Adds one account's reasons (a decision without a failed rule costs one length check). */
-  record(accountId: string, reasons: Eligibility['reasons']): void {
-    if (reasons.length < 2) return;
-    for (const r of reasons) {
-      if (r.source !== 'rule-error') continue;
+  /** Adds one account's decision (one without failed rules costs one property read). */
+  record(accountId: string, e: Pick<Eligibility, 'ruleErrors'>): void {
+    const errors = e.ruleErrors;
+    if (errors === undefined) return;
+    for (const r of errors) {
       const seen = this.#byRule.get(r.index);
       if (!seen)
         this.#byRule.set(r.index, {
@@ -135,7 +135,7 @@ export class HealthTally {
   record(
     account: Account,
     c: Classification,
-    e: Pick<Eligibility, 'eligible' | 'reason'> & Partial<Pick<Eligibility, 'reasons'>>,
+    e: Pick<Eligibility, 'eligible' | 'reason' | 'ruleErrors'>,
   ): void {
     this.#total++;
     this.#byType[c.statusType]++;
@@ -155,7 +155,7 @@ export class HealthTally {
     }
     if (e.eligible) this.#eligible++;
     else this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + 1);
-    if (e.reasons !== undefined) this.#ruleErrors.record(account.id, e.reasons);
+    this.#ruleErrors.record(account.id, e);
   }
 
   summary(): HealthSummary {

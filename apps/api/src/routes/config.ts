@@ -212,7 +212,7 @@ export function registerConfigRoutes(app: App, deps: RouteDeps): void {
           const cls = classifyStatus(account.status, catalog);
           const before = evaluate(cls, account, current, options);
           const after = evaluate(cls, account, proposed, options);
-          ruleErrors.record(stored.id, after.reasons);
+          ruleErrors.record(stored.id, after);
           total++;
           if (before.eligible) eligibleNow++;
           if (after.eligible) eligibleWithProposed++;

@@ -12,7 +12,7 @@ import { validateRules } from './validate-rules.js';
 /**
  * An accepted rule set never makes eligibility throw: on any account (hostile attributes and observation
  * times included) `evaluate` and `evaluateAsync` answer, a rule that fails on an account is listed as a
- * `rule-error` reason, and both evaluators agree on the decision and on which rules failed.
+ * `ruleErrors` of the account's eligibility, and both evaluators agree on the decision and on which rules failed.
  * FC_NUM_RUNS raises or lowers the case count.
  */
 const NUM_RUNS = Math.max(200, Math.floor(Number(process.env.FC_NUM_RUNS ?? 10_000) / 5));
@@ -156,8 +156,7 @@ const account: fc.Arbitrary<Account> = fc.record({
   statusObservedAt: observedAt,
 }) as fc.Arbitrary<Account>;
 
-const failed = (e: Eligibility) =>
-  e.reasons.flatMap((r) => (r.source === 'rule-error' ? [r.index] : [])).sort((a, b) => a - b);
+const failed = (e: Eligibility) => (e.ruleErrors ?? []).map((r) => r.index);
 const decision = (e: Eligibility) => ({
   eligible: e.eligible,
   reason: e.reason,

@@ -87,7 +87,7 @@ export function validateRules(input: unknown): RulesCheck {
         warn(
           [...path, 'path'],
           'path_may_fail',
-          `path ${factPath} runs a filter or script expression, which fails on accounts where it reads through a missing or null value; there the rule does not fire and the account's eligibility lists it as a rule-error`,
+          `path ${factPath} runs a filter or script expression, which fails on accounts where it reads through a missing or null value; there the rule does not fire and the account's eligibility lists it in ruleErrors`,
         );
       }
     }
