@@ -18,6 +18,17 @@ describe('operator expectations', () => {
   afterAll(async () => {
     await store?.close();
   });
+  /** An app that allows 3 failed authentications a minute and reads the client address from X-Forwarded-For. */
+  const limited = () =>
+    caller(
+      createApp({
+        store,
+        adminToken: ADMIN,
+        now,
+        trustProxy: true,
+        authFailureLimits: { maxFailures: 3, windowMs: 60_000 },
+      }),
+    );
 
   it('sends X-Content-Type-Options: nosniff on every answer, errors and pages included', async () => {
     const call = caller(createApp({ store, adminToken: ADMIN, now }));
@@ -76,14 +87,7 @@ describe('operator expectations', () => {
   });
 
   it('answers 429 with Retry-After after too many failed authentications from one address', async () => {
-    const app = createApp({
-      store,
-      adminToken: ADMIN,
-      now,
-      trustProxy: true,
-      authFailureLimits: { maxFailures: 3, windowMs: 60_000 },
-    });
-    const call = caller(app);
+    const call = limited();
     const t = await newTenant(call, ADMIN);
     const from = (address: string, key: string) =>
       call('GET', '/v1/catalog', { key, headers: { 'x-forwarded-for': `10.0.0.9, ${address}` } });
@@ -107,14 +111,7 @@ describe('operator expectations', () => {
   });
 
   it('limits failures per key id across addresses, and the admin token the same way', async () => {
-    const app = createApp({
-      store,
-      adminToken: ADMIN,
-      now,
-      trustProxy: true,
-      authFailureLimits: { maxFailures: 3, windowMs: 60_000 },
-    });
-    const call = caller(app);
+    const call = limited();
     const t = await newTenant(call, ADMIN);
     const keyId = t.key.slice(3, 19);
     const wrong = (n: number) => `sk_${keyId}_${String(n).padStart(43, 'x')}`;

@@ -44,20 +44,35 @@ export class VersionConflictError extends Error {
   }
 }
 
-/** After an UPDATE ... WHERE version = expected touched nothing: the tenant is missing or the version moved. */
-async function conflict(
+/**
+ * Writes a new catalog or rule set and bumps its version, only over `expectedVersion` when given. Returns
+ * the new version; TenantNotFoundError when the tenant has none, VersionConflictError when the version moved.
+ */
+async function saveVersioned(
   db: Db,
   table: 'catalogs' | 'rule_sets',
   tenantId: string,
-  expectedVersion: number,
-): Promise<never> {
+  document: { readonly catalog: string } | { readonly rules: string },
+  expectedVersion: number | undefined,
+): Promise<number> {
+  let update = db
+    .updateTable(table)
+    .set({ ...document, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .where('tenant_id', '=', tenantId);
+  if (expectedVersion !== undefined) update = update.where('version', '=', expectedVersion);
+  const saved = await update.returning('version').executeTakeFirst();
+  if (saved) return saved.version;
   const row = await db
     .selectFrom(table)
     .select('version')
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
   if (!row) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
-  throw new VersionConflictError(table === 'catalogs' ? 'catalog' : 'rules', expectedVersion, row.version);
+  throw new VersionConflictError(
+    table === 'catalogs' ? 'catalog' : 'rules',
+    expectedVersion as number,
+    row.version,
+  );
 }
 
 /**
@@ -137,16 +152,13 @@ export class TenantConfig {
     expectedVersion?: number,
   ): Promise<{ version: number; reclassified: number }> {
     await lockTenant(db, tenantId);
-    let update = db
-      .updateTable('catalogs')
-      .set({ catalog: JSON.stringify(catalog), version: sql`version + 1`, updated_at: sql`now()` })
-      .where('tenant_id', '=', tenantId);
-    if (expectedVersion !== undefined) update = update.where('version', '=', expectedVersion);
-    const saved = await update.returning('version').executeTakeFirst();
-    if (!saved) {
-      if (expectedVersion !== undefined) return conflict(db, 'catalogs', tenantId, expectedVersion);
-      throw new TenantNotFoundError(`tenant ${tenantId} not found`);
-    }
+    const version = await saveVersioned(
+      db,
+      'catalogs',
+      tenantId,
+      { catalog: JSON.stringify(catalog) },
+      expectedVersion,
+    );
     const raws = await db
       .selectFrom('accounts')
       .select('raw_status')
@@ -175,7 +187,7 @@ export class TenantConfig {
       `.execute(db);
       reclassified += Number(result.numAffectedRows ?? 0);
     }
-    return { version: saved.version, reclassified };
+    return { version, reclassified };
   }
 
   /** Saves a rule set; with `expectedVersion`, only over that version (VersionConflictError otherwise). */
@@ -185,17 +197,9 @@ export class TenantConfig {
     rules: readonly EligibilityRule[],
     expectedVersion?: number,
   ): Promise<{ version: number }> {
-    let update = db
-      .updateTable('rule_sets')
-      .set({ rules: JSON.stringify(rules), version: sql`version + 1`, updated_at: sql`now()` })
-      .where('tenant_id', '=', tenantId);
-    if (expectedVersion !== undefined) update = update.where('version', '=', expectedVersion);
-    const saved = await update.returning('version').executeTakeFirst();
-    if (!saved) {
-      if (expectedVersion !== undefined) return conflict(db, 'rule_sets', tenantId, expectedVersion);
-      throw new TenantNotFoundError(`tenant ${tenantId} not found`);
-    }
-    return { version: saved.version };
+    return {
+      version: await saveVersioned(db, 'rule_sets', tenantId, { rules: JSON.stringify(rules) }, expectedVersion),
+    };
   }
 }
 

@@ -2,13 +2,11 @@
 // fuzz, crash and start-up tests. Each process gets its own process group, so stopping or killing it takes
 // its children too; readiness is its "listening on" line, never a sleep.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestEngine } from '@statuskit/store/testing';
-import pg from 'pg';
+import { dropTestSchema, type TestEngine, testSchemaName } from '@statuskit/store/testing';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
 
@@ -96,17 +94,9 @@ export function engineEnv(engine: TestEngine): {
   }
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
-  const schema = `statuskit_proc_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchemaName('statuskit_proc');
   return {
     env: { DATABASE_URL: databaseUrl, STATUSKIT_DB_SCHEMA: schema },
-    cleanup: async () => {
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
-    },
+    cleanup: () => dropTestSchema(databaseUrl, schema),
   };
 }
