@@ -82,76 +82,106 @@ function utf8Length(s: string): number {
  * The problems that keep a JSON value from being stored as it was sent: strings (keys included) with NUL
  * or a lone surrogate, numbers that are not finite (`1e400` parses as Infinity and would be stored as
  * null), values that are not JSON, nesting deeper than `maxDepth` (reported on the value itself), and more
- * than `maxBytes` of JSON.
- * Walks without recursion, so any depth is reported rather than overflowing the stack; reports at most 20
- * problems, in document order.
+ * than `maxBytes` of JSON. Never descends past `maxDepth`, so any depth is reported rather than overflowing
+ * the stack; reports at most 20 problems, in document order. Cheap on the way in: the JSON is written out
+ * to be measured only when a bound counted during the walk could exceed `maxBytes`.
  */
 export function jsonProblems(value: unknown, limits: JsonLimits, path: Path = []): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  type Item = { value: unknown; path: Path; depth: number; key?: string };
-  const stack: Item[] = [{ value, path, depth: 0 }];
-  let tooDeep = false;
-  while (stack.length > 0 && issues.length < 20) {
-    const item = stack.pop() as Item;
-    if (item.key !== undefined) {
-      const p = textProblem(item.key);
-      if (p) issues.push(issue(item.path, p.code, `key ${p.message}`));
-    }
-    const v = item.value;
-    if (typeof v === 'string') {
-      const p = textProblem(v);
-      if (p) issues.push(issue(item.path, p.code, p.message));
-      continue;
-    }
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v))
-        issues.push(issue(item.path, 'not_finite', 'must be a finite number (JSON has no Infinity or NaN)'));
-      continue;
-    }
-    if (v === null || typeof v === 'boolean') continue;
-    if (typeof v !== 'object') {
-      issues.push(issue(item.path, 'not_json', `a ${typeof v} is not a JSON value`));
-      continue;
-    }
-    const depth = item.depth + 1;
-    if (depth > limits.maxDepth) {
-      if (!tooDeep) issues.push(issue(path, 'too_deep', `nests more than ${limits.maxDepth} levels deep`));
-      tooDeep = true;
-      continue;
-    }
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...item.path, i], depth });
-      continue;
-    }
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) {
-      issues.push(issue(item.path, 'not_json', 'must be a plain JSON object'));
-      continue;
-    }
-    const keys = Object.keys(v);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i] as string;
-      stack.push({ value: (v as Record<string, unknown>)[k], path: [...item.path, k], depth, key: k });
-    }
-  }
-  if (issues.length > 0) return issues;
+  const walk: Walk = { issues: [], at: [...path], root: path, limits, bound: 0, tooDeep: false };
+  walkJson(walk, value, 0);
+  const { issues } = walk;
+  if (issues.length > 0 || walk.bound <= limits.maxBytes) return issues;
   const bytes = utf8Length(JSON.stringify(value));
   if (bytes > limits.maxBytes)
     issues.push(issue(path, 'too_big', `is ${bytes} bytes of JSON; the limit is ${limits.maxBytes}`));
   return issues;
 }
 
+interface Walk {
+  readonly issues: ValidationIssue[];
+  /** The path of the value being looked at (pushed and popped, copied only into a problem). */
+  readonly at: Path;
+  readonly root: Path;
+  readonly limits: JsonLimits;
+  /** An upper bound of the JSON's size in UTF-8: a UTF-16 unit is at most 6 bytes (an escape: \u0000). */
+  bound: number;
+  tooDeep: boolean;
+}
+
+const found = (w: Walk, code: string, message: string, where: Path = w.at) =>
+  w.issues.push(issue([...where], code, message));
+
+function walkJson(w: Walk, v: unknown, depth: number): void {
+  if (w.issues.length >= 20) return;
+  switch (typeof v) {
+    case 'string': {
+      w.bound += 6 * v.length + 2;
+      const p = textProblem(v);
+      if (p) found(w, p.code, p.message);
+      return;
+    }
+    case 'number':
+      w.bound += 25;
+      if (!Number.isFinite(v))
+        found(w, 'not_finite', 'must be a finite number (JSON has no Infinity or NaN)');
+      return;
+    case 'boolean':
+      w.bound += 5;
+      return;
+    case 'object':
+      break;
+    default:
+      found(w, 'not_json', `a ${typeof v} is not a JSON value`);
+      return;
+  }
+  if (v === null) {
+    w.bound += 4;
+    return;
+  }
+  if (depth >= w.limits.maxDepth) {
+    if (!w.tooDeep) found(w, 'too_deep', `nests more than ${w.limits.maxDepth} levels deep`, w.root);
+    w.tooDeep = true;
+    return;
+  }
+  w.bound += 2;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      w.bound += 1;
+      w.at.push(i);
+      walkJson(w, v[i], depth + 1);
+      w.at.pop();
+    }
+    return;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) {
+    found(w, 'not_json', 'must be a plain JSON object');
+    return;
+  }
+  for (const k of Object.keys(v)) {
+    w.bound += 6 * k.length + 4;
+    w.at.push(k);
+    const p = textProblem(k);
+    if (p) found(w, p.code, `key ${p.message}`);
+    walkJson(w, (v as Record<string, unknown>)[k], depth + 1);
+    w.at.pop();
+  }
+}
+
+// The first and last instants of years 1 and 9999 (Date.UTC would read year 1 as 1901).
+const FIRST_MS = new Date('0001-01-01T00:00:00.000Z').getTime();
+const LAST_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
+
 /** Why a timestamp cannot be stored (not a date, or outside years 1..9999 UTC), or undefined. */
 export function timestampProblem(
   value: Date | string | number,
 ): { code: string; message: string } | undefined {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  if (ms >= FIRST_MS && ms <= LAST_MS) return undefined;
   const year = new Date(ms).getUTCFullYear();
   if (Number.isNaN(year)) return { code: 'invalid_date', message: 'is not a date' };
-  if (year < INPUT_LIMITS.minYear || year > INPUT_LIMITS.maxYear)
-    return {
-      code: 'date_out_of_range',
-      message: `is in year ${year} (UTC); dates must fall in years ${INPUT_LIMITS.minYear} to ${INPUT_LIMITS.maxYear}`,
-    };
-  return undefined;
+  return {
+    code: 'date_out_of_range',
+    message: `is in year ${year} (UTC); dates must fall in years ${INPUT_LIMITS.minYear} to ${INPUT_LIMITS.maxYear}`,
+  };
 }

@@ -29,14 +29,20 @@ const problem = (path: Path, code: string, message: string): ValidationIssue => 
   message,
 });
 
-/** Problems of one text field: its type, its length, and characters the database cannot store. */
-export function textIssues(value: unknown, path: Path, maxLength?: number): ValidationIssue[] {
-  if (typeof value !== 'string') return [problem(path, 'invalid_type', 'must be a string')];
+/** Why a text field cannot be stored: its type, its length, or characters the database cannot store. */
+function textFieldProblem(value: unknown, maxLength?: number): { code: string; message: string } | undefined {
+  if (typeof value !== 'string') return { code: 'invalid_type', message: 'must be a string' };
   const p = textProblem(value);
-  if (p) return [problem(path, p.code, p.message)];
+  if (p) return p;
   if (maxLength !== undefined && value.length > maxLength)
-    return [problem(path, 'too_big', `must be at most ${maxLength} characters`)];
-  return [];
+    return { code: 'too_big', message: `must be at most ${maxLength} characters` };
+  return undefined;
+}
+
+/** Problems of one text field, with its path. */
+export function textIssues(value: unknown, path: Path, maxLength?: number): ValidationIssue[] {
+  const p = textFieldProblem(value, maxLength);
+  return p ? [problem(path, p.code, p.message)] : [];
 }
 
 /** Throws InvalidInputError when any of the issues is there. */
@@ -76,25 +82,31 @@ const MAX_REPORTED = 100;
 export function checkUpdates(updates: readonly UpdateFields[], now: Date, maxFutureSkewMs: number): void {
   const issues: ValidationIssue[] = [];
   const latest = now.getTime() + maxFutureSkewMs;
+  // Paths are built only for a problem: a batch of valid updates allocates next to nothing here.
+  const text = (i: number, field: string, value: unknown, maxLength?: number) => {
+    const p = textFieldProblem(value, maxLength);
+    if (p) issues.push(problem([i, field], p.code, p.message));
+  };
   for (let i = 0; i < updates.length && issues.length < MAX_REPORTED; i++) {
     const u = updates[i] as UpdateFields;
     if (u === null || typeof u !== 'object') {
       issues.push(problem([i], 'invalid_type', 'an update must be an object'));
       continue;
     }
-    issues.push(...textIssues(u.accountId, [i, 'accountId'], INPUT_LIMITS.accountIdLength));
+    text(i, 'accountId', u.accountId, INPUT_LIMITS.accountIdLength);
     if (u.accountId === '') issues.push(problem([i, 'accountId'], 'too_small', 'must not be empty'));
-    if (u.status !== null) issues.push(...textIssues(u.status, [i, 'status'], INPUT_LIMITS.statusLength));
-    if (u.name !== undefined) issues.push(...textIssues(u.name, [i, 'name'], INPUT_LIMITS.accountNameLength));
-    if (u.source !== undefined) issues.push(...textIssues(u.source, [i, 'source']));
+    if (u.status !== null) text(i, 'status', u.status, INPUT_LIMITS.statusLength);
+    if (u.name !== undefined) text(i, 'name', u.name, INPUT_LIMITS.accountNameLength);
+    if (u.source !== undefined) text(i, 'source', u.source);
     if (u.observedAt !== undefined) {
       const at = u.observedAt;
+      const ms = at instanceof Date ? at.getTime() : typeof at === 'string' ? Date.parse(at) : undefined;
       const p =
-        at instanceof Date || typeof at === 'string'
-          ? timestampProblem(at)
-          : { code: 'invalid_type', message: 'must be a Date or an ISO 8601 string' };
+        ms === undefined
+          ? { code: 'invalid_type', message: 'must be a Date or an ISO 8601 string' }
+          : timestampProblem(ms);
       if (p) issues.push(problem([i, 'observedAt'], p.code, p.message));
-      else if (new Date(at as Date | string).getTime() > latest)
+      else if ((ms as number) > latest)
         issues.push(
           problem(
             [i, 'observedAt'],
@@ -107,7 +119,10 @@ export function checkUpdates(updates: readonly UpdateFields[], now: Date, maxFut
       const a = u.attributes;
       if (a === null || typeof a !== 'object' || Array.isArray(a))
         issues.push(problem([i, 'attributes'], 'invalid_type', 'must be an object'));
-      else issues.push(...jsonProblems(a, ATTRIBUTES_LIMITS, [i, 'attributes']));
+      else {
+        const found = jsonProblems(a, ATTRIBUTES_LIMITS);
+        for (const f of found) issues.push(problem([i, 'attributes', ...f.path], f.code, f.message));
+      }
     }
   }
   refuse('status updates', issues.slice(0, MAX_REPORTED));

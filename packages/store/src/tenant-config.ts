@@ -198,7 +198,13 @@ export class TenantConfig {
     expectedVersion?: number,
   ): Promise<{ version: number }> {
     return {
-      version: await saveVersioned(db, 'rule_sets', tenantId, { rules: JSON.stringify(rules) }, expectedVersion),
+      version: await saveVersioned(
+        db,
+        'rule_sets',
+        tenantId,
+        { rules: JSON.stringify(rules) },
+        expectedVersion,
+      ),
     };
   }
 }
