@@ -143,7 +143,7 @@ export function registerStatusRoutes(app: App, deps: RouteDeps): void {
         maxFutureSkewMs,
         ...(idempotency ? { idempotency } : {}),
       });
-      markApplied(c);
+      if (outcome.kind === 'applied') markApplied(c);
       if (outcome.kind === 'conflict') {
         return fail(
           409,
