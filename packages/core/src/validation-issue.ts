@@ -28,7 +28,9 @@ export function issue(path: readonly (string | number)[], code: string, message:
 export function issuesFromZod(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => {
     const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    return issue(path, i.code, i.message);
+    // A refinement names its own stable code in params (`value_whitespace`); zod calls them all `custom`.
+    const own = i.code === 'custom' ? (i.params as { code?: unknown } | undefined)?.code : undefined;
+    return issue(path, typeof own === 'string' ? own : i.code, i.message);
   });
 }
 
