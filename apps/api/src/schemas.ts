@@ -144,6 +144,10 @@ export const StatusDefinitionSchema = z
     trial: z.boolean().optional(),
     nonCustomer: z.boolean().optional(),
     description: z.string().optional(),
+    aliases: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Other spellings that classify as this status, by the same matching.' }),
   })
   .openapi('StatusDefinition');
 
@@ -156,7 +160,8 @@ export const CatalogBodySchema = z
   })
   .passthrough()
   .openapi('CatalogInput', {
-    description: 'statuses: StatusDefinition[]; matching: insensitive | exact; uniquePlans: boolean',
+    description:
+      'statuses: StatusDefinition[] (each may list aliases: other spellings); matching: insensitive | exact; uniquePlans: boolean',
   });
 
 export const CatalogResponseSchema = z
