@@ -501,6 +501,7 @@ describe.each(testEngines())('API on %s', (engine) => {
         '/v1/health-runs/{runId}',
         '/v1/health-runs/{runId}/exclusions',
         '/v1/metrics',
+        '/v1/reports/accounts',
         '/v1/reports/unknown',
         '/v1/rules',
         '/v1/rules/preview',

@@ -69,6 +69,11 @@ describe('@statuskit/client against the real API', () => {
     expect(run.summary).toMatchObject({ excludedByReason: { trial: 834 } });
     expect((await client.getHealthRun(run.id))?.id).toBe(run.id);
     expect((await client.healthRunExclusions(run.id, { limit: 5 })).exclusions).toHaveLength(5);
+    const trials = await client.healthRunExclusions(run.id, { reason: 'trial', limit: 1000 });
+    expect(trials.exclusions).toHaveLength(834);
+    expect(trials.exclusions[0]?.eligibility).toMatchObject({ decidedBy: 'rule', rule: 'no-trials' });
+    expect((await client.listHealthRuns({ limit: 1 })).runs.map((r) => r.id)).toEqual([run.id]);
+    expect((await client.accountCounts()).customers).toMatchObject({ trial: 834, byType: { free: 834 } });
     expect((await client.metrics()).days.length).toBe(30);
     const key = await client.createApiKey('temp');
     expect((await client.listApiKeys()).keys.map((k) => k.id)).toContain(key.id);

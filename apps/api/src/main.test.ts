@@ -22,6 +22,14 @@ describe('npm start (statuskit-api)', () => {
       body: JSON.stringify({ status: 'Pro' }),
     });
     expect(put.status).toBe(200);
+    // The start-up line names the dashboard, which serves the charting library from its installed package.
+    const [, dashboard] = await first.waitFor(/dashboard at (\S+),/, { stream: 'stderr' });
+    expect(dashboard).toBe(`${first.url}/dashboard`);
+    for (const path of ['/dashboard', '/dashboard/vendor/uplot.js', '/dashboard/vendor/uplot.css']) {
+      const res = await fetch(`${first.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy'), path).toContain("script-src 'self'");
+    }
 
     const { DATABASE_URL: _pglite, ...env } = process.env;
     const second = startProcess(process.execPath, [apiMain], {

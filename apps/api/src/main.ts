@@ -1,31 +1,92 @@
 #!/usr/bin/env node
 // `npm start`: the API on embedded PGlite (or PostgreSQL when DATABASE_URL is set), with a default tenant
 // and the default catalog. Prints two lines a shell can paste: STATUSKIT_URL=... and STATUSKIT_API_KEY=...
-import { DataDirLockedError, storeOptionsFromEnv } from '@statuskit/store';
+import { DataDirLockedError, type Store, storeOptionsFromEnv } from '@statuskit/store';
+import { DEFAULT_AUTH_FAILURE_LIMITS } from './auth-limiter.js';
 import { startServer } from './server.js';
 
 const DEFAULT_TENANT = 'default';
+/** Keys this command makes are named so; `--rotate-key` revokes only those. */
+const KEY_NAME = 'npm start';
 const err = (line: string) => process.stderr.write(`${line}\n`);
+
+const HELP = `statuskit-api [--new-key | --rotate-key]
+
+  --new-key      make another API key for the default tenant (the earlier keys keep working)
+  --rotate-key   make a new key and revoke the earlier keys npm start made (keys made through the API stay)
+
+Environment:
+  PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; else PGlite in STATUSKIT_DATA_DIR, ./.statuskit/data)
+  STATUSKIT_ADMIN_TOKEN               enables POST /v1/tenants
+  STATUSKIT_HEALTH_RUN_HOUR           UTC hour of the daily health run (2); STATUSKIT_SCHEDULER=off disables it
+  STATUSKIT_FUTURE_SKEW_SECONDS       how far in the future an observedAt may be (300)
+  STATUSKIT_AUTH_FAILURE_LIMIT        failed authentications per client address and per key id in a window
+                                      before 429 (${DEFAULT_AUTH_FAILURE_LIMITS.maxFailures}; 0 turns the limit off)
+  STATUSKIT_AUTH_FAILURE_WINDOW_SECONDS  that window (${DEFAULT_AUTH_FAILURE_LIMITS.windowMs / 1000})
+  STATUSKIT_TRUST_PROXY=1             take the client address from the last X-Forwarded-For entry`;
+
+/** A whole number from the environment, or the default; undefined (after a message) when it is not one. */
+function envNumber(name: string, fallback: number, min: number): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= min) return n;
+  err(`statuskit-api: ${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`);
+  return undefined;
+}
+
+/** Makes a key for `--new-key` / `--rotate-key` and says what became of the earlier ones. */
+async function newKey(store: Store, tenantId: string, rotate: boolean): Promise<string> {
+  const made = await store.createApiKey(tenantId, `${KEY_NAME}${rotate ? ' --rotate-key' : ' --new-key'}`);
+  if (!rotate) {
+    err(
+      `statuskit: made key ${made.prefix}; the earlier keys still work (npm start -- --rotate-key revokes the ones npm start made)`,
+    );
+    return made.key;
+  }
+  const earlier = (await store.listApiKeys(tenantId)).filter(
+    (k) =>
+      k.id !== made.id && k.revokedAt === null && (k.name === KEY_NAME || k.name.startsWith(`${KEY_NAME} `)),
+  );
+  for (const k of earlier) await store.revokeApiKey(tenantId, k.id);
+  err(
+    earlier.length === 0
+      ? `statuskit: made key ${made.prefix}; there was no earlier npm start key to revoke`
+      : `statuskit: made key ${made.prefix} and revoked ${earlier.length} earlier key${earlier.length === 1 ? '' : 's'} npm start made (${earlier.map((k) => k.prefix).join(', ')}); keys made through the API still work`,
+  );
+  return made.key;
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help')) {
-    err(
-      'statuskit-api [--new-key]\n\nEnvironment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; else PGlite),',
-    );
-    err('STATUSKIT_DATA_DIR (./.statuskit/data), STATUSKIT_ADMIN_TOKEN (enables POST /v1/tenants),');
-    err('STATUSKIT_HEALTH_RUN_HOUR (UTC hour of the daily health run, 2), STATUSKIT_SCHEDULER=off');
+    err(HELP);
     return;
   }
-  const unknown = args.filter((a) => a !== '--new-key');
-  if (unknown.length > 0) {
-    err(`statuskit-api: unknown argument ${unknown[0]} (try --help)`);
+  const unknown = args.filter((a) => a !== '--new-key' && a !== '--rotate-key');
+  if (unknown.length > 0 || (args.includes('--new-key') && args.includes('--rotate-key'))) {
+    err(
+      unknown.length > 0
+        ? `statuskit-api: unknown argument ${unknown[0]} (try --help)`
+        : 'statuskit-api: --new-key and --rotate-key do not go together (try --help)',
+    );
     process.exitCode = 2;
     return;
   }
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     err(`statuskit-api: PORT must be a port number, got ${process.env.PORT}`);
+    process.exitCode = 2;
+    return;
+  }
+  const skewSeconds = envNumber('STATUSKIT_FUTURE_SKEW_SECONDS', 300, 0);
+  const maxFailures = envNumber('STATUSKIT_AUTH_FAILURE_LIMIT', DEFAULT_AUTH_FAILURE_LIMITS.maxFailures, 0);
+  const windowSeconds = envNumber(
+    'STATUSKIT_AUTH_FAILURE_WINDOW_SECONDS',
+    DEFAULT_AUTH_FAILURE_LIMITS.windowMs / 1000,
+    1,
+  );
+  if (skewSeconds === undefined || maxFailures === undefined || windowSeconds === undefined) {
     process.exitCode = 2;
     return;
   }
@@ -41,6 +102,9 @@ async function main(): Promise<void> {
     port,
     host: process.env.HOST ?? '127.0.0.1',
     adminToken: process.env.STATUSKIT_ADMIN_TOKEN || undefined,
+    maxFutureSkewMs: skewSeconds * 1000,
+    authFailureLimits: maxFailures === 0 ? false : { maxFailures, windowMs: windowSeconds * 1000 },
+    trustProxy: process.env.STATUSKIT_TRUST_PROXY === '1',
     scheduler: process.env.STATUSKIT_SCHEDULER !== 'off',
     healthRunHourUtc: Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : 2,
     log: (line) => err(`statuskit: ${line}`),
@@ -65,19 +129,19 @@ async function main(): Promise<void> {
   const tenant = tenants.find((t) => t.id === DEFAULT_TENANT) ?? tenants[0];
   if (!tenant) {
     const created = await store.createTenant({ id: DEFAULT_TENANT, name: 'Default tenant' });
-    key = (await store.createApiKey(created.id, 'npm start')).key;
+    key = (await store.createApiKey(created.id, KEY_NAME)).key;
     err(`statuskit: created tenant "${created.id}" with the default catalog`);
-  } else if (args.includes('--new-key')) {
-    key = (await store.createApiKey(tenant.id, 'npm start --new-key')).key;
+  } else if (args.includes('--new-key') || args.includes('--rotate-key')) {
+    key = await newKey(store, tenant.id, args.includes('--rotate-key'));
   }
   // One write, so a reader that sees the URL line has the key line too.
   process.stdout.write(`STATUSKIT_URL=${server.url}\n${key ? `STATUSKIT_API_KEY=${key}\n` : ''}`);
   if (!key)
     err(
-      `statuskit: tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another)`,
+      `statuskit: tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another, --rotate-key replaces it)`,
     );
   err(
-    `statuskit: listening on ${server.url} (settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
+    `statuskit: listening on ${server.url} (dashboard at ${server.url}/dashboard, settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
   );
 }
 

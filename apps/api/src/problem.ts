@@ -18,10 +18,13 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
@@ -41,15 +44,19 @@ export function problem(
   };
 }
 
-export function sendProblem(c: Context, p: Problem): Response {
+export function sendProblem(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
   return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, {
+    ...headers,
     'Content-Type': 'application/problem+json',
   });
 }
 
 /** A request rejected before or during handling; rendered as problem+json by the app's error handler. */
 export class ProblemError extends Error {
-  constructor(readonly problem: Problem) {
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(problem.detail ?? problem.title);
   }
 }
@@ -59,6 +66,7 @@ export const fail = (
   slug: string,
   detail?: string,
   extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
 ): never => {
-  throw new ProblemError(problem(status, slug, detail, extra));
+  throw new ProblemError(problem(status, slug, detail, extra), headers);
 };

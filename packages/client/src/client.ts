@@ -1,12 +1,19 @@
 import type { CatalogInput } from '@statuskit/core';
-import { type Problem, StatuskitApiError, StatuskitNetworkError } from './errors.js';
+import {
+  type Problem,
+  StatuskitApiError,
+  StatuskitNetworkError,
+  StatuskitVersionConflictError,
+} from './errors.js';
 import type {
+  AccountCounts,
   AccountQuery,
   AccountView,
   ApiKeyView,
   BatchResult,
   CatalogView,
   DayMetrics,
+  HealthRunExclusion,
   HealthRunView,
   RuleSetView,
   RulesPreview,
@@ -53,6 +60,7 @@ export const CLIENT_ROUTES = [
   'PUT /v1/rules',
   'POST /v1/rules/preview',
   'GET /v1/reports/unknown',
+  'GET /v1/reports/accounts',
   'GET /v1/metrics',
   'POST /v1/health-runs',
   'GET /v1/health-runs',
@@ -93,6 +101,19 @@ export interface PushOptions {
     replayed: boolean;
   }) => void | Promise<void>;
 }
+
+/** Optimistic concurrency for the catalog and the rules. */
+export interface SaveOptions {
+  /**
+   * Save only over this version (the `version` of what was read; sent as `If-Match: "<version>"`).
+   * Omitted: the last write wins. After a network error the save is retried, and a retry of a save that
+   * did reach the API answers 412 too: read again to tell.
+   */
+  readonly ifVersion?: number;
+}
+
+const ifMatch = (options: SaveOptions): Record<string, string> =>
+  options.ifVersion === undefined ? {} : { 'if-match': `"${options.ifVersion}"` };
 
 export interface PushTotals {
   readonly batches: number;
@@ -207,6 +228,7 @@ export class StatuskitClient {
       } catch {
         problem = { type: 'about:blank', title: response.statusText || 'Error', status: response.status };
       }
+      if (response.status === 412) throw new StatuskitVersionConflictError(problem, method, path);
       throw new StatuskitApiError(response.status, problem, method, path);
     }
   }
@@ -320,20 +342,32 @@ export class StatuskitClient {
   getCatalog(): Promise<CatalogView> {
     return this.#call('GET', '/v1/catalog');
   }
-  putCatalog(catalog: CatalogInput): Promise<CatalogView & { reclassified: number }> {
-    return this.#call('PUT', '/v1/catalog', { body: catalog });
+  /**
+   * Replaces the catalog. With `ifVersion` (the `version` read), only over that version: a save by someone
+   * else in between is a StatuskitVersionConflictError (412) instead of being overwritten.
+   */
+  putCatalog(
+    catalog: CatalogInput,
+    options: SaveOptions = {},
+  ): Promise<CatalogView & { reclassified: number }> {
+    return this.#call('PUT', '/v1/catalog', { body: catalog, headers: ifMatch(options) });
   }
   getRules(): Promise<RuleSetView> {
     return this.#call('GET', '/v1/rules');
   }
-  putRules(rules: readonly unknown[]): Promise<RuleSetView> {
-    return this.#call('PUT', '/v1/rules', { body: rules });
+  /** Replaces the rules; `ifVersion` as for `putCatalog`. */
+  putRules(rules: readonly unknown[], options: SaveOptions = {}): Promise<RuleSetView> {
+    return this.#call('PUT', '/v1/rules', { body: rules, headers: ifMatch(options) });
   }
   previewRules(rules: readonly unknown[]): Promise<RulesPreview> {
     return this.#call('POST', '/v1/rules/preview', { body: rules, retrySafe: true });
   }
   unknownReport(): Promise<UnknownReport> {
     return this.#call('GET', '/v1/reports/unknown');
+  }
+  /** Accounts now: by status-type and status, customers by plan, non-customers apart, Unknown by reason. */
+  accountCounts(): Promise<AccountCounts> {
+    return this.#call('GET', '/v1/reports/accounts');
   }
   metrics(
     range: { from?: string; to?: string } = {},
@@ -343,8 +377,9 @@ export class StatuskitClient {
   runHealth(): Promise<HealthRunView> {
     return this.#call('POST', '/v1/health-runs', { retrySafe: false });
   }
-  listHealthRuns(): Promise<{ runs: HealthRunView[] }> {
-    return this.#call('GET', '/v1/health-runs');
+  /** Recent health runs, newest first (`limit`: 1 to 100, default 30). */
+  listHealthRuns(query: { limit?: number } = {}): Promise<{ runs: HealthRunView[] }> {
+    return this.#call('GET', '/v1/health-runs', { query });
   }
   async getHealthRun(runId: string): Promise<HealthRunView | undefined> {
     return (
@@ -353,13 +388,11 @@ export class StatuskitClient {
       })
     )?.data;
   }
+  /** A page of a run's excluded accounts in id order: all of them, or those of one deciding `reason`. */
   healthRunExclusions(
     runId: string,
-    page: { cursor?: string; limit?: number } = {},
-  ): Promise<{
-    exclusions: { accountId: string; reason: string; eligibility: unknown }[];
-    nextCursor: string | null;
-  }> {
+    page: { reason?: string; cursor?: string; limit?: number } = {},
+  ): Promise<{ exclusions: HealthRunExclusion[]; nextCursor: string | null }> {
     return this.#call('GET', `/v1/health-runs/${encodeURIComponent(runId)}/exclusions`, { query: page });
   }
   listApiKeys(): Promise<{ keys: ApiKeyView[] }> {

@@ -1,6 +1,8 @@
 import type {
   CatalogInput,
   EligibilityReason,
+  HealthSummary,
+  RuleErrorCount,
   StatusDefinitionInput,
   ValidationIssue,
 } from '@statuskit/core';
@@ -117,6 +119,8 @@ export interface RulesPreview {
     readonly entering: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
     readonly leaving: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
   };
+  /** Rules that would fail on some accounts (those would be decided without them). */
+  readonly ruleErrors: readonly RuleErrorCount[];
   readonly warnings: readonly ValidationIssue[];
 }
 
@@ -142,6 +146,19 @@ export interface DayMetrics {
   readonly planChanges: number;
 }
 
+/** What a finished health run counted (core's summary), with the run's distinct decisions. */
+export interface HealthRunSummary extends HealthSummary {
+  /** Excluded accounts per deciding reason; `healthRunExclusions(runId, { reason })` lists them. */
+  readonly excludedByReason: Readonly<Record<string, number>>;
+  readonly decisions: readonly Eligibility[];
+}
+
+export interface HealthRunExclusion {
+  readonly accountId: string;
+  readonly reason: string;
+  readonly eligibility: Eligibility;
+}
+
 export interface HealthRunView {
   readonly id: string;
   readonly trigger: 'scheduled' | 'manual';
@@ -151,8 +168,36 @@ export interface HealthRunView {
   readonly finishedAt: string | null;
   readonly catalogVersion: number;
   readonly rulesVersion: number;
-  readonly summary: Record<string, unknown> | null;
+  readonly summary: HealthRunSummary | null;
   readonly error: string | null;
+}
+
+type TypeCounts = { readonly free: number; readonly paying: number; readonly cancelled: number };
+
+/** Where the accounts are now (`GET /v1/reports/accounts`). */
+export interface AccountCounts {
+  readonly total: number;
+  /** Every account by status-type, non-customers included. */
+  readonly byType: TypeCounts & { readonly unknown: number };
+  readonly customers: {
+    readonly total: number;
+    readonly byType: TypeCounts;
+    readonly trial: number;
+    /** Paying customers per plan; every paying plan of the catalog, 0 when empty. */
+    readonly byPlan: readonly { plan: string; count: number }[];
+  };
+  /** Accounts on statuses marked `nonCustomer` (demo, sandbox, internal). */
+  readonly nonCustomers: { readonly total: number; readonly byType: TypeCounts };
+  readonly unknown: { readonly total: number; readonly byReason: Readonly<Record<string, number>> };
+  /** Every catalog status in catalog order, 0 when no account has it. */
+  readonly statuses: readonly {
+    status: string;
+    type: 'free' | 'paying' | 'cancelled';
+    plan: string | null;
+    trial: boolean;
+    nonCustomer: boolean;
+    count: number;
+  }[];
 }
 
 export interface ApiKeyView {

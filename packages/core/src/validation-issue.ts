@@ -25,12 +25,12 @@ export function issue(path: readonly (string | number)[], code: string, message:
   return { path, at: formatPath(path), code, message };
 }
 
+/** Zod's issues with their paths; a custom issue's `params.code` (`nul_character`) becomes its code. */
 export function issuesFromZod(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => {
     const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    // A refinement names its own stable code in params (`value_whitespace`); zod calls them all `custom`.
-    const own = i.code === 'custom' ? (i.params as { code?: unknown } | undefined)?.code : undefined;
-    return issue(path, typeof own === 'string' ? own : i.code, i.message);
+    const custom = i.code === 'custom' ? (i as { params?: { code?: unknown } }).params?.code : undefined;
+    return issue(path, typeof custom === 'string' ? custom : i.code, i.message);
   });
 }
 

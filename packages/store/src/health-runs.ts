@@ -213,13 +213,14 @@ export async function listHealthRuns(
   return rows.map(toRun);
 }
 
-/** A page of a run's excluded accounts, in id order after `cursor`. */
+/** A page of a run's excluded accounts (those of one deciding reason, if given), in id order after `cursor`. */
 export async function healthRunExclusions(
   db: Kysely<Database>,
   tenantId: string,
   run: HealthRun,
   cursor: string | undefined,
   limit: number,
+  filter: { reason?: string | undefined } = {},
 ): Promise<HealthRunExclusion[]> {
   let q = db
     .selectFrom('health_run_exclusions')
@@ -227,6 +228,7 @@ export async function healthRunExclusions(
     .where('tenant_id', '=', tenantId)
     .where('run_id', '=', run.id);
   if (cursor !== undefined) q = q.where('account_id', '>', cursor);
+  if (filter.reason !== undefined) q = q.where('reason', '=', filter.reason);
   const rows = await q.orderBy('account_id').limit(limit).execute();
   const decisions = run.summary?.decisions ?? [];
   return rows.map((r) => ({

@@ -561,7 +561,7 @@ function selectTab(tab, { focus = true } = {}) {
 // ---- problems, preview, save
 
 function applyProblems(moveFocus) {
-  const { errors, warnings, sent } = state.problems;
+  const { errors, warnings, sent, failing = [] } = state.problems;
   const line = (issue, kind) => {
     const p = ruleProblem(issue, sent);
     return {
@@ -578,7 +578,14 @@ function applyProblems(moveFocus) {
     problems: errors.map((e) => line(e, 'error')),
     heading: `${plural(errors.length, 'problem')}; nothing was saved:`,
   });
-  if (warnings.length)
+  const notes = [
+    ...warnings.map((w) => line(w, 'warning').line),
+    ...failing.map(
+      (r) =>
+        `Warning: Rule ${r.index + 1} (${r.rule}) fails on ${plural(r.accounts, 'account')} (${r.sampleAccountIds.join(', ')}), which are then decided without it: ${r.message}`,
+    ),
+  ];
+  if (notes.length)
     $('rules-problems').append(
       element('p', {
         className: 'problems-heading warning',
@@ -587,14 +594,15 @@ function applyProblems(moveFocus) {
       element(
         'ul',
         {},
-        warnings.map((w) => element('li', { className: 'warning', textContent: line(w, 'warning').line })),
+        notes.map((text) => element('li', { className: 'warning', textContent: text })),
       ),
     );
   if (moveFocus) focusFirst(...targets, state.tab === 'json' ? 'rules' : 'rules-problems');
 }
 
-function setProblems(errors = [], warnings = [], sent = []) {
-  state.problems = { errors, warnings, sent };
+/** `failing`: rules the preview saw fail on some accounts (those accounts are decided without them). */
+function setProblems(errors = [], warnings = [], sent = [], failing = []) {
+  state.problems = { errors, warnings, sent, failing };
   applyProblems(errors.length > 0);
 }
 
@@ -648,7 +656,7 @@ async function preview() {
     );
     return undefined;
   }
-  setProblems([], data.warnings, c.rules);
+  setProblems([], data.warnings, c.rules, data.ruleErrors);
   state.preview = { key: stableStringify(c.rules), data };
   $('rules-preview').replaceChildren(
     element('p', {

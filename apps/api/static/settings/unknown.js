@@ -320,16 +320,13 @@ export function renderUnknown() {
   $('unknown-none').hidden = all.length > 0;
 }
 
-/** `#unknown=<value>` (from the dashboard): scrolls to that value's card and marks it. */
+/**
+ * `#unknown=<value>` (the dashboard links Unknown values so, URL-encoded as a query): scrolls to that value's
+ * card, marks it and focuses it; says so when no account carries it outside the catalog any more.
+ */
 export function showUnknownFromFragment() {
-  const match = /^#unknown=(.*)$/.exec(location.hash);
-  if (!match || !state.report) return false;
-  let wanted;
-  try {
-    wanted = decodeURIComponent(match[1]);
-  } catch {
-    wanted = match[1];
-  }
+  const wanted = new URLSearchParams(location.hash.slice(1)).get('unknown');
+  if (wanted === null || !state.report) return false;
   for (const old of document.querySelectorAll('.unknown-card.highlight')) old.classList.remove('highlight');
   const cards = [...document.querySelectorAll('.unknown-card')];
   const found =
@@ -337,11 +334,15 @@ export function showUnknownFromFragment() {
     cards.find((c) => c.dataset.key === matchKey(wanted)) ??
     cards.find((c) => c.dataset.key === matchKey(wanted.trim()));
   if (!found) {
-    say('unknown-message', `${quoted(wanted)} is not Unknown any more (or no account carries it now).`, '');
+    say(
+      'unknown-message',
+      `${quoted(wanted.trim())} is not Unknown any more: no account carries it outside the catalog.`,
+      '',
+    );
     focusFirst('unknown-title');
     return true;
   }
-  say('unknown-message', '', '');
+  say('unknown-message', `${quoted(wanted.trim())} is Unknown: its fix is in the marked card below.`, '');
   found.classList.add('highlight');
   found.scrollIntoView({ block: 'center' });
   found.focus({ preventScroll: true });
@@ -355,7 +356,11 @@ export function startUnknown() {
       keepFocus(renderUnknown);
     } else await loadUnknown();
   });
-  window.addEventListener('hashchange', showUnknownFromFragment);
+  // Another link (from the dashboard, in this tab): the list is read again first, it may have changed.
+  window.addEventListener('hashchange', () => {
+    if (!state.report) return;
+    loadUnknown().then(showUnknownFromFragment).catch(reportError);
+  });
 }
 
 export const forgetUnknown = () => {
