@@ -11,6 +11,13 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' && v.trim() === v && v.length <= 200 ? v : undefined;
 
+/** The index that claimed `key` first; undefined when `index` is the first, which then claims it. */
+function claim<K>(owners: Map<K, number>, key: K, index: number): number | undefined {
+  const first = owners.get(key);
+  if (first === undefined) owners.set(key, index);
+  return first;
+}
+
 /**
  * The checks that compare statuses with each other (values and aliases unique, plans unique when asked)
  * and each status's type with its flags. They read the raw input and skip whatever the shape check already
@@ -25,8 +32,7 @@ export function crossCheckCatalog(input: unknown): ValidationIssue[] {
   statuses.forEach((def, index) => {
     const value = text(def.value);
     if (value === undefined) return;
-    const key = normalizeStatus(value);
-    const first = valueOwner.get(key);
+    const first = claim(valueOwner, normalizeStatus(value), index);
     if (first !== undefined)
       found.push(
         issue(
@@ -35,7 +41,6 @@ export function crossCheckCatalog(input: unknown): ValidationIssue[] {
           `duplicate status "${value}": statuses[${first}] is "${String(statuses[first]?.value)}" (values are compared ignoring case and surrounding whitespace)`,
         ),
       );
-    else valueOwner.set(key, index);
   });
   // Values first: an alias never takes a spelling from a value, whichever status comes first.
   const aliasOwner = new Map<string, { index: number; alias: number }>();
@@ -114,7 +119,7 @@ export function crossCheckCatalog(input: unknown): ValidationIssue[] {
         (typeof def.plan === 'string' && def.plan.trim() !== '' ? def.plan.trim() : undefined) ??
         text(def.value);
       if (plan === undefined) return;
-      const owner = plans.get(plan);
+      const owner = claim(plans, plan, index);
       if (owner !== undefined)
         found.push(
           issue(
@@ -123,7 +128,6 @@ export function crossCheckCatalog(input: unknown): ValidationIssue[] {
             `plan "${plan}" is already claimed by statuses[${owner}] ("${String(statuses[owner]?.value)}") and this catalog has uniquePlans`,
           ),
         );
-      else plans.set(plan, index);
     }
   });
   return found;

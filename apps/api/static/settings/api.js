@@ -47,6 +47,14 @@ export async function api(method, path, body, { ifMatch } = {}) {
 /** What a refused request's problem document says, or `fallback`. */
 export const problemText = (data, fallback) => data?.detail ?? data?.title ?? fallback;
 
+/** What to say when a request got no answer (`Unreachable`). */
+export const unreachableText = (error, outcome = 'nothing was saved') =>
+  `Could not reach statuskit (${error.message}); ${outcome}. Try again.`;
+
+/** What to say on a 412: `what` ("the catalog") was saved by someone else after this page read it. */
+export const staleText = (what, it = 'it') =>
+  `Someone else saved ${what} after you opened ${it}, so nothing was saved. Reload to see their version (your changes here are dropped), then make your change again.`;
+
 /** Someone else saved first: the version sent with If-Match is no longer the current one. */
 export const isStale = (result) => result.status === 412;
 

@@ -2,7 +2,7 @@
 // spellings), fix Unknown values, and build eligibility rules, all through the API. No framework, no build
 // step; the modules beside this one each own one part of the page.
 
-import { session, Unauthorized, Unreachable } from './api.js';
+import { session, Unauthorized, Unreachable, unreachableText } from './api.js';
 import { isCatalogDirty, loadCatalog, startCatalog } from './catalog.js';
 import { $, focusFirst, say } from './dom.js';
 import { isRulesDirty, loadRules, startRules } from './rules.js';
@@ -33,7 +33,7 @@ function handle(error) {
   if (error instanceof Unauthorized) showKeyForm('That key was not accepted. Check it and try again.');
   else if (error instanceof Unreachable) {
     if (!$('message').textContent && $('key-form').hidden === false)
-      say('message', `Could not reach statuskit (${error.message}). Try again.`, 'error');
+      say('message', unreachableText(error, 'nothing was loaded'), 'error');
   } else {
     say('message', `Something went wrong on this page: ${error.message}`, 'error');
     console.error(error);

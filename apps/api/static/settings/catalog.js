@@ -1,13 +1,14 @@
 // The catalog editor: one card per status (value, type, plan, flags, other spellings, description), the
 // matching options, and Save with every problem of the save shown on its field.
 
-import { api, isStale, problemText, reportError, Unreachable } from './api.js';
+import { api, isStale, problemText, reportError, staleText, Unreachable, unreachableText } from './api.js';
 import {
   $,
   clone,
   element,
   focusFirst,
   keepFocus,
+  options,
   plural,
   say,
   showProblems,
@@ -124,14 +125,7 @@ function statusCard(status, i) {
         updateDirty();
       },
     },
-    [
-      ...(status.type
-        ? []
-        : [element('option', { value: '', textContent: 'Choose a type', selected: true })]),
-      ...TYPES.map(([value, text]) =>
-        element('option', { value, textContent: text, selected: status.type === value }),
-      ),
-    ],
+    options([...(status.type ? [] : [['', 'Choose a type']]), ...TYPES], status.type ?? ''),
   );
   const remove = element(
     'button',
@@ -368,24 +362,19 @@ export async function saveCatalog({ report = (...args) => say('catalog-message',
     result = await api('PUT', '/v1/catalog', sent, { ifMatch: catalogState.etag });
   } catch (error) {
     updateDirty();
-    if (error instanceof Unreachable)
-      report(`Could not reach statuskit (${error.message}); nothing was saved. Try again.`, 'error');
+    if (error instanceof Unreachable) report(unreachableText(error), 'error');
     throw error;
   }
   const { ok, data, etag } = result;
   if (isStale(result)) {
     updateDirty();
-    report(
-      'Someone else saved the catalog after you opened it, so nothing was saved. Reload to see their version (your changes here are dropped), then make your change again.',
-      'error',
-      [
-        element('button', {
-          type: 'button',
-          textContent: 'Reload the catalog',
-          onclick: reloadAfterConflict,
-        }),
-      ],
-    );
+    report(staleText('the catalog'), 'error', [
+      element('button', {
+        type: 'button',
+        textContent: 'Reload the catalog',
+        onclick: reloadAfterConflict,
+      }),
+    ]);
     return false;
   }
   if (!ok) {

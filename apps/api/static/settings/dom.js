@@ -16,6 +16,10 @@ export function element(tag, props = {}, children = []) {
   return node;
 }
 
+/** `<option>`s from `[value, text]` pairs, `selected` chosen. */
+export const options = (pairs, selected) =>
+  pairs.map(([value, text]) => element('option', { value, textContent: text, selected: value === selected }));
+
 /** Text read by screen readers only (the visible label is shorter, its context is on screen). */
 export const unseen = (text) => element('span', { className: 'visually-hidden', textContent: text });
 

@@ -1,7 +1,7 @@
 // Eligibility rules: a builder (rules as rows a person reads) and a JSON tab for what the builder cannot
 // show, over the same json-rules-engine JSON; Preview before Save, and Save confirms with the preview.
 
-import { api, isStale, problemText, reportError, Unreachable } from './api.js';
+import { api, isStale, problemText, reportError, staleText, Unreachable, unreachableText } from './api.js';
 import { catalogState } from './catalog.js';
 import {
   $,
@@ -9,6 +9,7 @@ import {
   element,
   focusFirst,
   keepFocus,
+  options,
   plural,
   say,
   showProblems,
@@ -101,15 +102,12 @@ function valueField(c, path, id, context, onValue) {
         ? STATUS_TYPES
         : catalogState.draft.statuses.map((s) => s.value).filter((v) => typeof v === 'string' && v.trim());
     const chosen = kind === 'choice' ? (c.input ? [c.input] : []) : c.input;
-    const options = [...known, ...chosen.filter((v) => !known.includes(v))];
+    const values = [...known, ...chosen.filter((v) => !known.includes(v))];
     const note = (v) => (known.includes(v) ? v : `${v} (not in the catalog)`);
     if (kind === 'choice')
       return field(
         element('select', { id: `${id}-value`, dataset, onchange: (e) => onValue(e.target.value, true) }, [
-          element('option', { value: '', textContent: 'Choose a value', selected: c.input === '' }),
-          ...options.map((v) =>
-            element('option', { value: v, textContent: note(v), selected: c.input === v }),
-          ),
+          ...options([['', 'Choose a value'], ...values.map((v) => [v, note(v)])], c.input),
         ]),
       );
     return element(
@@ -117,7 +115,7 @@ function valueField(c, path, id, context, onValue) {
       { className: 'field f-cvalue choices', id: `${id}-value`, dataset: { path: `${path}.value` } },
       [
         element('legend', {}, ['Values', unseen(` (${context})`)]),
-        ...options.map((v, k) =>
+        ...values.map((v, k) =>
           element('label', { className: 'check' }, [
             element('input', {
               type: 'checkbox',
@@ -135,9 +133,14 @@ function valueField(c, path, id, context, onValue) {
   if (kind === 'boolean')
     return field(
       element('select', { id: `${id}-value`, dataset, onchange: (e) => onValue(e.target.value, false) }, [
-        element('option', { value: '', textContent: 'Choose', selected: c.input === '' }),
-        element('option', { value: 'true', textContent: 'true', selected: c.input === 'true' }),
-        element('option', { value: 'false', textContent: 'false', selected: c.input === 'false' }),
+        ...options(
+          [
+            ['', 'Choose'],
+            ['true', 'true'],
+            ['false', 'false'],
+          ],
+          c.input,
+        ),
       ]),
     );
   const input = element('input', {
@@ -173,41 +176,30 @@ function conditionRow(item, c, path, number, parent, index, sentence) {
     touch(item);
     keepFocus(renderBuilder);
   };
-  const fact = element(
-    'select',
-    {
-      id: `${id}-fact`,
-      dataset: { path: `${path}.fact`, focus: `${id}-fact` },
-      onchange: (e) => {
-        c.fact = e.target.value;
-        adjustCondition(c);
-        restructure();
+  /** A select of the condition's fact or operator; a change keeps the rest of the condition consistent. */
+  const picker = (key, placeholder, choices) =>
+    element(
+      'select',
+      {
+        id: `${id}-${key}`,
+        dataset: { path: `${path}.${key}`, focus: `${id}-${key}` },
+        onchange: (e) => {
+          c[key] = e.target.value;
+          adjustCondition(c);
+          restructure();
+        },
       },
-    },
-    [
-      element('option', { value: '', textContent: 'Choose a fact', selected: c.fact === '' }),
-      ...FACT_NAMES.map((f) =>
-        element('option', { value: f, textContent: FACTS[f].label, selected: c.fact === f }),
-      ),
-    ],
+      options([['', placeholder], ...choices], c[key]),
+    );
+  const fact = picker(
+    'fact',
+    'Choose a fact',
+    FACT_NAMES.map((f) => [f, FACTS[f].label]),
   );
-  const operator = element(
-    'select',
-    {
-      id: `${id}-operator`,
-      dataset: { path: `${path}.operator`, focus: `${id}-operator` },
-      onchange: (e) => {
-        c.operator = e.target.value;
-        adjustCondition(c);
-        restructure();
-      },
-    },
-    [
-      element('option', { value: '', textContent: 'Choose a comparison', selected: c.operator === '' }),
-      ...operatorsFor(c.fact).map((op) =>
-        element('option', { value: op, textContent: operatorLabel(c.fact, op), selected: c.operator === op }),
-      ),
-    ],
+  const operator = picker(
+    'operator',
+    'Choose a comparison',
+    operatorsFor(c.fact).map((op) => [op, operatorLabel(c.fact, op)]),
   );
   const kinds = valueKinds(c.fact, c.operator);
   const kindSelect =
@@ -225,8 +217,9 @@ function conditionRow(item, c, path, number, parent, index, sentence) {
                 restructure();
               },
             },
-            kinds.map((k) =>
-              element('option', { value: k, textContent: KIND_LABELS[k], selected: c.valueKind === k }),
+            options(
+              kinds.map((k) => [k, KIND_LABELS[k]]),
+              c.valueKind,
             ),
           ),
         ])
@@ -333,18 +326,13 @@ function groupEditor(item, group, path, number, depth, sentence, onRemove) {
             keepFocus(renderBuilder);
           },
         },
-        [
-          element('option', {
-            value: 'all',
-            textContent: 'all of these are true',
-            selected: group.mode === 'all',
-          }),
-          element('option', {
-            value: 'any',
-            textContent: 'any of these is true',
-            selected: group.mode === 'any',
-          }),
-        ],
+        options(
+          [
+            ['all', 'all of these are true'],
+            ['any', 'any of these is true'],
+          ],
+          group.mode,
+        ),
       ),
       onRemove
         ? element('button', { type: 'button', className: 'quiet', onclick: onRemove }, [
@@ -469,17 +457,14 @@ function ruleCard(item, i) {
             },
           },
           [
-            ...(m.effect ? [] : [element('option', { value: '', textContent: 'Choose', selected: true })]),
-            element('option', {
-              value: 'exclude',
-              textContent: 'Exclude from health',
-              selected: m.effect === 'exclude',
-            }),
-            element('option', {
-              value: 'include',
-              textContent: 'Include in health',
-              selected: m.effect === 'include',
-            }),
+            ...options(
+              [
+                ...(m.effect ? [] : [['', 'Choose']]),
+                ['exclude', 'Exclude from health'],
+                ['include', 'Include in health'],
+              ],
+              m.effect,
+            ),
           ],
         ),
       ]),
@@ -639,8 +624,7 @@ async function preview() {
   try {
     result = await api('POST', '/v1/rules/preview', c.rules);
   } catch (error) {
-    if (error instanceof Unreachable)
-      rulesSay(`Could not reach statuskit (${error.message}); try again.`, 'error');
+    if (error instanceof Unreachable) rulesSay(unreachableText(error, 'nothing was previewed'), 'error');
     throw error;
   }
   const { ok, data } = result;
@@ -700,23 +684,18 @@ async function confirmSave() {
   try {
     result = await api('PUT', '/v1/rules', c.rules, { ifMatch: state.etag });
   } catch (error) {
-    if (error instanceof Unreachable)
-      rulesSay(`Could not reach statuskit (${error.message}); nothing was saved. Try again.`, 'error');
+    if (error instanceof Unreachable) rulesSay(unreachableText(error), 'error');
     throw error;
   }
   const { ok, data, etag } = result;
   if (isStale(result)) {
-    rulesSay(
-      'Someone else saved the rules after you opened them, so nothing was saved. Reload to see their version (your changes here are dropped), then make your change again.',
-      'error',
-      [
-        element('button', {
-          type: 'button',
-          textContent: 'Reload the rules',
-          onclick: () => reload().catch(reportError),
-        }),
-      ],
-    );
+    rulesSay(staleText('the rules', 'them'), 'error', [
+      element('button', {
+        type: 'button',
+        textContent: 'Reload the rules',
+        onclick: () => reload().catch(reportError),
+      }),
+    ]);
     focusFirst('rules-message');
     return;
   }

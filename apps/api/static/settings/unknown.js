@@ -14,7 +14,7 @@ import {
   removeStatus,
   saveCatalog,
 } from './catalog.js';
-import { $, element, focusFirst, keepFocus, plural, say, unseen } from './dom.js';
+import { $, element, focusFirst, keepFocus, options, plural, say, unseen } from './dom.js';
 import { statusName } from './problems.js';
 import { likelyStatus } from './spelling.js';
 
@@ -122,8 +122,9 @@ function fixes(group, card) {
   const select = element(
     'select',
     { id: `${id}-same`, dataset: { focus: `${id}-same` } },
-    candidates.map(([s, i]) =>
-      element('option', { value: String(i), textContent: s.value, selected: i === likely?.index }),
+    options(
+      candidates.map(([s, i]) => [String(i), s.value]),
+      String(likely?.index),
     ),
   );
   const same = element('button', {
