@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { catalogProblem, problemLine, ruleProblem } from '../static/settings/problems.js';
 import {
   adjustCondition,
+  checkBuilder,
   describeRule,
   readRule,
   readRules,
@@ -145,6 +146,23 @@ describe('rule builder model', () => {
     d.operator = 'greaterThan';
     adjustCondition(d);
     expect(d).toMatchObject({ valueKind: 'number', input: '3' });
+  });
+
+  it('says which numbers of a list are not numbers, by the path of the field', () => {
+    const items = readRules([
+      rule({ all: [{ fact: 'attributes', path: '$.seats', operator: 'in', value: [1, 2] }] }),
+    ]);
+    const condition = (items[0] as RuleItem).model.root.children[0] as { input: string };
+    condition.input = '1, two, 3';
+    expect(checkBuilder(items)).toEqual([
+      {
+        path: [0, 'conditions', 'all', 0, 'value'],
+        code: 'not_a_number',
+        message: '“two” is not a number; separate numbers with commas',
+      },
+    ]);
+    condition.input = '1, 2.5';
+    expect(checkBuilder(items)).toEqual([]);
   });
 
   it('reads a rule as a sentence a person can check', () => {

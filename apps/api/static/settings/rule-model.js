@@ -287,6 +287,33 @@ export const writeRules = (items) =>
 export const canonicalRules = (items) =>
   items.map((item) => (item.kind === 'json' ? item.raw : writeRule(item.model)));
 
+/**
+ * What the builder's fields hold that JSON cannot say as meant (a list of numbers with a word in it), as
+ * problems with the path of the field, like the API's.
+ */
+export function checkBuilder(items) {
+  const found = [];
+  const walk = (node, path) => {
+    if (node.kind === 'group')
+      return node.children.forEach((child, k) => walk(child, [...path, node.mode, k]));
+    if (node.valueKind !== 'numberList') return;
+    const words = node.input
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '' && !Number.isFinite(Number(x)));
+    if (words.length)
+      found.push({
+        path: [...path, 'value'],
+        code: 'not_a_number',
+        message: `${words.map((w) => `“${w}”`).join(', ')} ${words.length === 1 ? 'is not a number' : 'are not numbers'}; separate numbers with commas`,
+      });
+  };
+  items.forEach((item, i) => {
+    if (item.kind === 'rule') walk(item.model.root, [i, 'conditions']);
+  });
+  return found;
+}
+
 export const newCondition = () => ({
   kind: 'condition',
   fact: '',

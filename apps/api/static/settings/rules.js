@@ -20,6 +20,7 @@ import { problemLine, ruleProblem } from './problems.js';
 import {
   adjustCondition,
   canonicalRules,
+  checkBuilder,
   describeRule,
   emptyInput,
   FACT_NAMES,
@@ -617,6 +618,12 @@ async function preview() {
   if (c.error) {
     rulesSay(`The JSON tab holds ${c.error}. Nothing was previewed.`, 'error');
     focusFirst('rules');
+    return undefined;
+  }
+  const unclear = state.tab === 'builder' ? checkBuilder(state.items) : [];
+  if (unclear.length) {
+    setProblems(unclear, [], c.rules);
+    rulesSay(`Not previewed: ${plural(unclear.length, 'problem')}, shown on the fields.`, 'error');
     return undefined;
   }
   rulesSay('Previewing…', '');
