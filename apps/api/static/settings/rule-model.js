@@ -294,8 +294,10 @@ export const canonicalRules = (items) =>
 export function checkBuilder(items) {
   const found = [];
   const walk = (node, path) => {
-    if (node.kind === 'group')
-      return node.children.forEach((child, k) => walk(child, [...path, node.mode, k]));
+    if (node.kind === 'group') {
+      node.children.forEach((child, k) => walk(child, [...path, node.mode, k]));
+      return;
+    }
     if (node.valueKind !== 'numberList') return;
     const words = node.input
       .split(',')
