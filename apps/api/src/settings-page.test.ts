@@ -477,7 +477,7 @@ describe.skipIf(!haveBrowser)('settings page in Chromium', () => {
     await field('Rules (JSON)').fill(JSON.stringify(failing));
     await page.getByRole('button', { name: 'Preview' }).click();
     await until(() => problems.last().textContent()).toMatch(
-      /^Warning: Rule 1 \(filters\) fails on 1 account \(t1\), which are then decided without it: jsonPath: /,
+      /^Warning: Rule 1 \(filters\) fails on 1 account \(t1\); those are decided without it: jsonPath: /,
     );
 
     await field('Rules (JSON)').fill('[{');

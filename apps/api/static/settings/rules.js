@@ -568,7 +568,7 @@ function applyProblems(moveFocus) {
     ...warnings.map((w) => line(w, 'warning').line),
     ...failing.map(
       (r) =>
-        `Warning: Rule ${r.index + 1} (${r.rule}) fails on ${plural(r.accounts, 'account')} (${r.sampleAccountIds.join(', ')}), which are then decided without it: ${r.message}`,
+        `Warning: Rule ${r.index + 1} (${r.rule}) fails on ${plural(r.accounts, 'account')} (${r.sampleAccountIds.join(', ')}); those are decided without it: ${r.message}`,
     ),
   ];
   if (notes.length)
@@ -676,7 +676,10 @@ async function askToSave() {
   }
   const fresh = state.preview?.key === stableStringify(c.rules) ? state.preview : await preview();
   if (!fresh) return;
-  $('confirm-summary').textContent = `Save these rules? ${summaryOf(fresh.data)}.`;
+  const failing = fresh.data.ruleErrors?.length ?? 0;
+  $('confirm-summary').textContent = `Save these rules? ${summaryOf(fresh.data)}.${
+    failing ? ` ${plural(failing, 'rule fails', 'rules fail')} on some accounts (see the warnings).` : ''
+  }`;
   $('rules-confirm').hidden = false;
   focusFirst('confirm-save');
 }

@@ -168,7 +168,6 @@ function fixes(group, card) {
             'button',
             {
               type: 'button',
-              className: !likely?.close && type === 'paying' ? '' : '',
               dataset: { focus: `${id}-new-${type}` },
               onclick: () => {
                 addStatus({ value, type });
