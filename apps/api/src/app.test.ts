@@ -248,7 +248,11 @@ describe.each(testEngines())('API on %s', (engine) => {
         },
       });
       expect(bad.status).toBe(400);
-      expect(bad.json.errors.map((e: { at: string }) => e.at)).toEqual(['statuses[1].type']);
+      // Every problem of one save at once: the duplicate value is reported with the bad type.
+      expect(bad.json.errors.map((e: { at: string }) => e.at)).toEqual([
+        'statuses[1].value',
+        'statuses[1].type',
+      ]);
       const current = await call('GET', '/v1/catalog', { key: t.key });
       const next = {
         ...current.json.catalog,
@@ -260,6 +264,57 @@ describe.each(testEngines())('API on %s', (engine) => {
         statusType: 'paying',
         plan: 'gold',
       });
+    });
+
+    it('classifies aliases as their status: saved, re-classified, out of the Unknown report, on ingest too', async () => {
+      const t = await newTenant();
+      for (const [id, status] of [
+        ['a1', 'Trail'],
+        ['a2', ' free trial '],
+        ['a3', 'Gold'],
+      ])
+        await call('PUT', `/v1/accounts/${id}/status`, { key: t.key, body: { status } });
+      const before = await call('GET', '/v1/reports/unknown', { key: t.key });
+      expect(before.json.values.map((v: { value: string }) => v.value).sort()).toEqual([
+        ' free trial ',
+        'Gold',
+        'Trail',
+      ]);
+
+      const current = (await call('GET', '/v1/catalog', { key: t.key })).json.catalog;
+      const withAliases = {
+        ...current,
+        statuses: current.statuses.map((s: { value: string }) =>
+          s.value === 'Trial' ? { ...s, aliases: ['Trail', 'Free trial'] } : s,
+        ),
+      };
+      const collision = await call('PUT', '/v1/catalog', {
+        key: t.key,
+        body: {
+          ...withAliases,
+          statuses: withAliases.statuses.map((s: { value: string }) =>
+            s.value === 'Pro' ? { ...s, aliases: ['trail'] } : s,
+          ),
+        },
+      });
+      expect(collision.status).toBe(400);
+      expect(collision.json.errors).toMatchObject([{ at: 'statuses[3].aliases[0]', code: 'alias_taken' }]);
+
+      const saved = await call('PUT', '/v1/catalog', { key: t.key, body: withAliases });
+      expect(saved.json).toMatchObject({ reclassified: 2 });
+      expect(saved.json.catalog.statuses[0].aliases).toEqual(['Trail', 'Free trial']);
+      expect((await call('GET', '/v1/catalog', { key: t.key })).json.catalog).toEqual(withAliases);
+      expect((await call('GET', '/v1/accounts/a2', { key: t.key })).json.classification).toMatchObject({
+        statusType: 'free',
+        status: 'Trial',
+        trial: true,
+      });
+      const after = await call('GET', '/v1/reports/unknown', { key: t.key });
+      expect(after.json).toMatchObject({ total: 1, values: [{ value: 'Gold', count: 1 }] });
+
+      await call('PUT', '/v1/accounts/a4/status', { key: t.key, body: { status: 'TRAIL' } });
+      const trials = await call('GET', '/v1/accounts?status=Trial', { key: t.key });
+      expect(trials.json.accounts.map((a: { id: string }) => a.id)).toEqual(['a1', 'a2', 'a4']);
     });
 
     it('validates rules, returns warnings, and previews who enters or leaves health', async () => {

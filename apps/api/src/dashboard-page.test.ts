@@ -383,11 +383,11 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     const link = page.getByRole('link', { name: 'Add "Gold" to the catalog' });
     await link.click();
     await page.waitForURL(`${server.url}/settings#unknown=Gold`);
-    const row = page.locator('#unknown-rows tr.linked');
-    await until(() => row.count()).toBe(1);
-    expect(await row.locator('td').first().textContent()).toContain('"Gold"');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Add “Gold”');
-    expect(await page.locator('#message').textContent()).toContain('“Gold” is Unknown');
+    const card = page.locator('.unknown-card.highlight');
+    await until(() => card.count()).toBe(1);
+    expect(await card.locator('h3').textContent()).toBe('“Gold”');
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('highlight'))).toBe(true);
+    expect(await page.locator('#unknown-message').textContent()).toContain('“Gold” is Unknown');
     await page.goBack();
     await until(() => page.locator('#type-cards [data-key="paying"]').isVisible()).toBe(true);
     // The range chosen before stays chosen for the tab.

@@ -124,7 +124,8 @@ export const CatalogBodySchema = document(
     })
     .passthrough(),
 ).openapi('CatalogInput', {
-  description: 'statuses: StatusDefinition[]; matching: insensitive | exact; uniquePlans: boolean',
+  description:
+    'statuses: StatusDefinition[] (each may list aliases: other spellings); matching: insensitive | exact; uniquePlans: boolean',
 });
 
 export const RulesBodySchema = document(z.array(z.unknown())).openapi('Rules', {

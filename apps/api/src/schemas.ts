@@ -118,6 +118,10 @@ export const StatusDefinitionSchema = z
     trial: z.boolean().optional(),
     nonCustomer: z.boolean().optional(),
     description: z.string().optional(),
+    aliases: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Other spellings that classify as this status, by the same matching.' }),
   })
   .openapi('StatusDefinition');
 

@@ -211,6 +211,44 @@ describe('statuskit CLI', () => {
     expect(cli(['rules', 'validate', broken]).code).toBe(2);
   });
 
+  it('classifies, reports and validates catalogs with aliases (other spellings of a status)', () => {
+    const catalog = {
+      statuses: [
+        { value: 'Trial', type: 'free', trial: true, aliases: ['Trail', 'Free trial'] },
+        { value: 'Pro', type: 'paying', aliases: ['Professional'] },
+      ],
+    };
+    const config = file('aliases.config.json', JSON.stringify({ catalog }));
+    const input = file('aliases.csv', 'id,status\n1,Trail\n2, free TRIAL \n3,professional\n4,Gold\n');
+    const classified = cli(['classify', input, '--config', config, '--as-of', '2026-11-25']);
+    expect(classified.code).toBe(0);
+    expect(csvRows(classified.stdout).map((row) => row.split(',').slice(0, 5).join(','))).toEqual([
+      'id,rawStatus,statusType,status,plan',
+      '1,Trail,free,Trial,',
+      '2, free TRIAL ,free,Trial,',
+      '3,professional,paying,Pro,Pro',
+      '4,Gold,unknown,,',
+    ]);
+    const report = JSON.parse(cli(['report', input, '--config', config, '--json']).stdout);
+    expect(report).toMatchObject({ total: 4, unknown: { total: 1, byValue: [{ value: 'Gold', count: 1 }] } });
+
+    const valid = cli(['catalog', 'validate', config]);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain('free: Trial (also Trail, Free trial); paying: Pro (also Professional)');
+    const takenCatalog = {
+      statuses: [...catalog.statuses, { value: 'Enterprise', type: 'paying', aliases: ['trail'] }],
+    };
+    const bad = cli(['catalog', 'validate', file('aliases-bad.json', JSON.stringify(takenCatalog))]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      'statuses[2].aliases[0]: alias "trail" is already an alias of statuses[0] ("Trial")',
+    );
+    const badConfig = file('aliases-bad.config.json', JSON.stringify({ catalog: takenCatalog }));
+    const refused = cli(['classify', input, '--config', badConfig]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('statuses[2].aliases[0]');
+  });
+
   it('init writes a config the other commands use, and tests rules against the current ones', () => {
     const init = cli(['init']);
     expect(init.code).toBe(0);

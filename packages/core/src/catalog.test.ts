@@ -37,6 +37,19 @@ describe('defineCatalog', () => {
     expect(issues[0]?.message).toContain('statuses[0]');
   });
 
+  it('reports a missing value and a duplicate in one check (not the first now and the other next time)', () => {
+    const issues = issuesOf({
+      statuses: [
+        { type: 'free' },
+        { value: 'Pro', type: 'paying' },
+        { value: 'pro', type: 'paying' },
+        { value: 'Team', type: 'paying', plan: 'Pro' },
+      ],
+      uniquePlans: true,
+    });
+    expect(issues.map((i) => i.at)).toEqual(['statuses[0].value', 'statuses[2].value', 'statuses[3].plan']);
+  });
+
   it('rejects an unknown type with the path of the entry', () => {
     const issues = issuesOf({
       statuses: [

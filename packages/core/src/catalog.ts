@@ -1,29 +1,41 @@
 import * as z from 'zod';
+import { byPlace, crossCheckCatalog, normalizeStatus } from './catalog-checks.js';
 import { issuesFromZod, StatuskitValidationError, type ValidationIssue } from './validation-issue.js';
+
+export { normalizeStatus };
 
 export const STATUS_TYPES = ['free', 'paying', 'cancelled'] as const;
 /** The type every configured status belongs to. */
 export type StatusType = (typeof STATUS_TYPES)[number];
 
+/** A status value or one of its aliases: the same rules for both. */
+const spelling = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(200, `${what} must be at most 200 characters`)
+    .refine((v) => v.trim() === v, {
+      message: `${what} must not start or end with whitespace`,
+      params: { code: `${what.replace(/^an? /, '')}_whitespace` },
+    });
+
 export const statusDefinitionSchema = z
   .object({
-    value: z
-      .string()
-      .min(1, 'value must not be empty')
-      .refine((v) => v.trim() === v, 'value must not start or end with whitespace')
-      .refine((v) => v.length <= 200, 'value must be at most 200 characters'),
+    value: spelling('value'),
     type: z.enum(STATUS_TYPES),
     plan: z.string().trim().min(1, 'plan must not be empty').optional(),
     trial: z.boolean().optional(),
     nonCustomer: z.boolean().optional(),
     description: z.string().optional(),
+    /** Other spellings that classify as this status (`Trail`, `Free trial` for `Trial`), by the same matching. */
+    aliases: z.array(spelling('an alias')).optional(),
   })
   .strict();
 
 /** One entry of a catalog, as written by a person (JSON, the settings page, `PUT /v1/catalog`). */
 export type StatusDefinitionInput = z.input<typeof statusDefinitionSchema>;
 
-export const catalogInputSchema = z
+const catalogShapeSchema = z
   .object({
     statuses: z.array(statusDefinitionSchema).min(1, 'a catalog needs at least one status'),
     /** `insensitive` (default): `" pro "` matches `Pro`. `exact`: only `Pro` matches `Pro`. */
@@ -31,47 +43,12 @@ export const catalogInputSchema = z
     /** When true, two paying statuses may not claim the same plan. */
     uniquePlans: z.boolean().optional(),
   })
-  .strict()
-  .superRefine((catalog, ctx) => {
-    const seen = new Map<string, number>();
-    const plans = new Map<string, number>();
-    catalog.statuses.forEach((def, index) => {
-      const key = normalizeStatus(def.value);
-      const first = seen.get(key);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['statuses', index, 'value'],
-          message: `duplicate status "${def.value}": statuses[${first}] is "${catalog.statuses[first]?.value}" (values are compared ignoring case and surrounding whitespace)`,
-        });
-      } else seen.set(key, index);
-      if (def.trial && def.type !== 'free') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['statuses', index, 'trial'],
-          message: `trial is only allowed on free statuses ("${def.value}" is ${def.type})`,
-        });
-      }
-      if (def.plan !== undefined && def.type === 'cancelled') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['statuses', index, 'plan'],
-          message: `a cancelled status has no plan ("${def.value}")`,
-        });
-      }
-      if (catalog.uniquePlans && def.type === 'paying') {
-        const plan = def.plan ?? def.value;
-        const owner = plans.get(plan);
-        if (owner !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['statuses', index, 'plan'],
-            message: `plan "${plan}" is already claimed by statuses[${owner}] ("${catalog.statuses[owner]?.value}") and this catalog has uniquePlans`,
-          });
-        } else plans.set(plan, index);
-      }
-    });
-  });
+  .strict();
+
+export const catalogInputSchema = catalogShapeSchema.superRefine((catalog, ctx) => {
+  for (const i of crossCheckCatalog(catalog))
+    ctx.addIssue({ code: 'custom', path: [...i.path], message: i.message, params: { code: i.code } });
+});
 
 export type CatalogInput = z.input<typeof catalogInputSchema>;
 
@@ -83,6 +60,8 @@ export interface StatusDefinition {
   readonly trial?: boolean;
   readonly nonCustomer?: boolean;
   readonly description?: string;
+  /** Other spellings that classify as this status; absent when the catalog lists none. */
+  readonly aliases?: readonly string[];
 }
 
 /** A tenant's validated set of status definitions. `JSON.stringify(catalog)` gives input that `defineCatalog` accepts. */
@@ -95,16 +74,13 @@ export interface Catalog {
   toJSON(): CatalogInput;
 }
 
-export function normalizeStatus(value: string): string {
-  return value.trim().toLowerCase();
-}
-
 export type CatalogCheck = { ok: true; catalog: Catalog } | { ok: false; issues: ValidationIssue[] };
 
 /** Validates a catalog without throwing: the settings page, the API and the CLI show `issues` as they are. */
 export function checkCatalog(input: unknown): CatalogCheck {
-  const parsed = catalogInputSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
+  const parsed = catalogShapeSchema.safeParse(input);
+  const issues = [...(parsed.success ? [] : issuesFromZod(parsed.error)), ...crossCheckCatalog(input)];
+  if (!parsed.success || issues.length > 0) return { ok: false, issues: issues.sort(byPlace) };
   return { ok: true, catalog: buildCatalog(parsed.data) };
 }
 
@@ -115,7 +91,7 @@ export function defineCatalog(input: CatalogInput): Catalog {
   return result.catalog;
 }
 
-function buildCatalog(input: z.output<typeof catalogInputSchema>): Catalog {
+function buildCatalog(input: z.output<typeof catalogShapeSchema>): Catalog {
   const matching = input.matching ?? 'insensitive';
   const uniquePlans = input.uniquePlans ?? false;
   const statuses: StatusDefinition[] = input.statuses.map((def) =>
@@ -130,21 +106,27 @@ function buildCatalog(input: z.output<typeof catalogInputSchema>): Catalog {
       ...(def.trial !== undefined ? { trial: def.trial } : {}),
       ...(def.nonCustomer !== undefined ? { nonCustomer: def.nonCustomer } : {}),
       ...(def.description !== undefined ? { description: def.description } : {}),
+      ...(def.aliases !== undefined ? { aliases: Object.freeze([...def.aliases]) } : {}),
     }),
   );
   // Keys: the canonical spelling always; in insensitive mode also the normalized one, so the common
   // case (a value sent exactly as configured) is one lookup with no string work.
   const byKey = new Map<string, StatusDefinition>();
   for (const def of statuses) {
-    byKey.set(def.value, def);
-    if (matching === 'insensitive') byKey.set(normalizeStatus(def.value), def);
+    for (const spelling of [def.value, ...(def.aliases ?? [])]) {
+      byKey.set(spelling, def);
+      if (matching === 'insensitive') byKey.set(normalizeStatus(spelling), def);
+    }
   }
   const find =
     matching === 'exact'
       ? (raw: string) => byKey.get(raw)
       : (raw: string) => byKey.get(raw) ?? byKey.get(normalizeStatus(raw));
   const toJSON = (): CatalogInput => ({
-    statuses: input.statuses.map((def) => ({ ...def })),
+    statuses: input.statuses.map((def) => ({
+      ...def,
+      ...(def.aliases !== undefined ? { aliases: [...def.aliases] } : {}),
+    })),
     ...(input.matching !== undefined ? { matching: input.matching } : {}),
     ...(input.uniquePlans !== undefined ? { uniquePlans: input.uniquePlans } : {}),
   });

@@ -128,6 +128,37 @@ describe.each(testEngines())('store on %s', (engine) => {
     expect((await store.unknownReport(id)).total).toBe(0);
   });
 
+  it('re-classifies the accounts of an alias added to a status, and back when it is removed; the raw value stays', async () => {
+    const id = await tenant();
+    await store.applyStatusUpdates(id, [
+      { accountId: 't1', status: 'Trail' },
+      { accountId: 't2', status: 'trail' },
+      { accountId: 't3', status: 'Trial' },
+    ]);
+    const { catalog } = await store.getCatalog(id);
+    const withAlias = (aliases: string[] | undefined) =>
+      defineCatalog({
+        statuses: catalog
+          .toJSON()
+          .statuses.map((s) => (s.value === 'Trial' && aliases ? { ...s, aliases } : s)),
+      });
+    expect((await store.putCatalog(id, withAlias(['Trail']))).reclassified).toBe(2);
+    expect((await store.listAccounts(id, { status: 'Trial' }, undefined, 10)).map((a) => a.id)).toEqual([
+      't1',
+      't2',
+      't3',
+    ]);
+    expect((await store.getAccount(id, 't2'))?.status).toBe('trail');
+    expect((await store.unknownReport(id)).total).toBe(0);
+    expect((await store.getCatalog(id)).catalog.statuses[0]?.aliases).toEqual(['Trail']);
+
+    expect((await store.putCatalog(id, withAlias(undefined))).reclassified).toBe(2);
+    expect(await store.unknownReport(id)).toMatchObject({
+      total: 2,
+      values: [{ value: 'Trail' }, { value: 'trail' }],
+    });
+  });
+
   it('reports Unknown accounts by reason and raw value', async () => {
     const id = await tenant();
     await store.applyStatusUpdates(id, [

@@ -20,7 +20,7 @@ export function catalogValidateCommand(file: string | undefined): number {
   const byType = (t: string) =>
     checked.catalog.statuses
       .filter((s) => s.type === t)
-      .map((s) => s.value)
+      .map((s) => (s.aliases?.length ? `${s.value} (also ${s.aliases.join(', ')})` : s.value))
       .join(', ') || '-';
   process.stdout.write(
     `${path}: ${count(checked.catalog.statuses.length, 'status', 'statuses')}. free: ${byType('free')}; paying: ${byType('paying')}; cancelled: ${byType('cancelled')}\n`,

@@ -52,6 +52,29 @@ describe('validateRules', () => {
     ]);
   });
 
+  it('lists the operators there are when one is unknown', () => {
+    const result = validateRules([rule({ all: [{ fact: 'trial', operator: 'equals', value: true }] })]);
+    expect(result.ok).toBe(false);
+    const message = result.ok ? '' : result.errors[0]?.message;
+    expect(message).toMatch(/^unknown operator "equals"; operators are equal, notEqual, in, notIn, contains/);
+    expect(message).toContain('greaterThanInclusive');
+  });
+
+  it('compares statusObservedAt with an ISO date as a date, without the text-comparison warning', () => {
+    const result = validateRules([
+      rule({
+        all: [
+          { fact: 'statusObservedAt', operator: 'lessThan', value: '2026-01-01' },
+          { fact: 'statusObservedAt', operator: 'greaterThanInclusive', value: '2025-06-30T12:00:00.000Z' },
+          { fact: 'statusObservedAt', operator: 'lessThan', value: 'last week' },
+        ],
+      }),
+    ]);
+    expect(result.warnings.map((w) => [w.at, w.code])).toEqual([
+      ['[0].conditions.all[2].value', 'string_comparison'],
+    ]);
+  });
+
   it('rejects in / notIn against a non-list, which would fail every run', () => {
     expect(
       errorsOf([

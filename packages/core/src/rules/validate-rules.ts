@@ -1,6 +1,6 @@
 import { issue, StatuskitValidationError, type ValidationIssue } from '../validation-issue.js';
 import { parseOperator } from './operators.js';
-import { type EligibilityRule, FACT_NAMES } from './rule-types.js';
+import { type EligibilityRule, FACT_NAMES, OPERATOR_NAMES } from './rule-types.js';
 
 const FACTS: ReadonlySet<string> = new Set(FACT_NAMES);
 const NUMERIC = new Set(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
@@ -20,6 +20,8 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 const isFactRef = (v: unknown): v is { fact: unknown; path?: unknown } =>
   isObject(v) && Object.hasOwn(v, 'fact');
+/** `statusObservedAt` is an ISO 8601 string: compared as text with an ISO date, it orders by time. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const show = (v: unknown) => JSON.stringify(v) ?? String(v);
 
 /**
@@ -164,7 +166,11 @@ export function validateRules(input: unknown): RulesCheck {
     checkFact(node.fact, node.path, path);
     const parsed = parseOperator(node.operator);
     if (!parsed) {
-      err([...path, 'operator'], 'unknown_operator', `unknown operator ${show(node.operator)}`);
+      err(
+        [...path, 'operator'],
+        'unknown_operator',
+        `unknown operator ${show(node.operator)}; operators are ${OPERATOR_NAMES.join(', ')} (a decorator may come first, as in not:in)`,
+      );
       return;
     }
     const value = node.value;
@@ -193,7 +199,11 @@ export function validateRules(input: unknown): RulesCheck {
         } else if (!Array.isArray(v)) {
           err(valuePath, 'invalid_value', `${parsed.base} needs an array value, got ${show(v)}`);
         }
-      } else if (NUMERIC.has(parsed.base) && typeof v === 'string') {
+      } else if (
+        NUMERIC.has(parsed.base) &&
+        typeof v === 'string' &&
+        !(node.fact === 'statusObservedAt' && node.path === undefined && ISO_DATE.test(v))
+      ) {
         warn(
           valuePath,
           'string_comparison',
