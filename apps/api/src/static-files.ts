@@ -14,6 +14,8 @@ const TYPES: Record<string, string> = {
 
 /** The style the settings page and the dashboard share; each serves it as its own `page.css`. */
 export const SHARED_STYLE = new URL('../static/shared/page.css', import.meta.url);
+/** The pages' shared DOM helpers (served as `dom.js` beside each page's modules). */
+export const SHARED_DOM = new URL('../static/shared/dom.js', import.meta.url);
 
 /** A file served at `path`; its content type comes from its name's ending. */
 export interface StaticFile {

@@ -1,22 +1,12 @@
 // Talking to the API with the tenant's key (kept in this tab's sessionStorage, under the settings page's
-// name, so moving between the two pages keeps it), and building DOM without inline styles or HTML strings.
+// name, so moving between the two pages keeps it). DOM building (no inline styles, no HTML strings) is the
+// pages' shared dom.js.
+
+import { $, element as h } from './dom.js';
+
+export { $, h };
 
 const KEY = 'statuskit-api-key';
-
-export const $ = (id) => document.getElementById(id);
-
-/** An element with properties (or attributes, when the element has no such property) and children. */
-export function h(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined) continue;
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k in node) node[k] = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
 
 /** A region that scrolls is reachable with the keyboard, and only while it scrolls. */
 export function keyboardScrollable(region) {

@@ -295,7 +295,7 @@ export function checkBuilder(items) {
   const found = [];
   const walk = (node, path) => {
     if (node.kind === 'group') {
-      node.children.forEach((child, k) => walk(child, [...path, node.mode, k]));
+      for (const [k, child] of node.children.entries()) walk(child, [...path, node.mode, k]);
       return;
     }
     if (node.valueKind !== 'numberList') return;

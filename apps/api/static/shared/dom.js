@@ -1,4 +1,5 @@
-// Small DOM helpers shared by the page's modules.
+// Small DOM helpers shared by the pages (settings, dashboard): served as `dom.js` beside each page's modules
+// (/settings/dom.js, /dashboard/dom.js; see src/static-files.ts), so each page imports it as `./dom.js`.
 
 export const $ = (id) => document.getElementById(id);
 
