@@ -3,9 +3,9 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 // The app's types, apart from app.ts (which imports every route registrar), so the registrars can name them
 // without an import cycle.
 
-/** What the auth middleware puts on the context. */
+/** What the middleware puts on the context: the request's id (request-context.ts) and the tenant (auth). */
 export interface AppEnv {
-  Variables: { tenantId: string };
+  Variables: { tenantId: string; requestId: string };
 }
 
 /** The API's Hono app, as every route registrar receives it. */

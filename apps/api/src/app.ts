@@ -6,9 +6,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { App, AppEnv } from './app-env.js';
 import { registerDashboardPage } from './dashboard-page.js';
+import { createLogger, type Logger } from './logger.js';
+import type { ApiMetrics } from './metrics.js';
 import { type Problem, ProblemError, problem, sendProblem } from './problem.js';
+import { createReadiness, type Readiness } from './readiness.js';
+import { requestContext } from './request-context.js';
 import { registerAccountCountRoutes } from './routes/account-counts.js';
 import { registerConfigRoutes } from './routes/config.js';
+import { registerOperationsRoutes } from './routes/operations.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatusRoutes } from './routes/statuses.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -22,6 +27,14 @@ export interface AppOptions {
   readonly maxBodyBytes?: number;
   /** The clock, for tests. */
   readonly now?: () => Date;
+  /** Request lines and errors (default: warnings and errors on stderr, as JSON). */
+  readonly logger?: Logger;
+  /** Count requests, status writes and health runs here. */
+  readonly metrics?: ApiMetrics;
+  /** Serve `metrics` at `/metrics` on this app (default false: a listener of its own, or nowhere). */
+  readonly exposeMetrics?: boolean;
+  /** What `/readyz` answers (default: the store's schema version within 2 s). */
+  readonly readiness?: Readiness;
 }
 
 export type { App, AppEnv } from './app-env.js';
@@ -44,7 +57,15 @@ export function createApp(options: AppOptions): App {
     },
   });
   const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? createLogger({ level: 'warn' });
+  const readiness = options.readiness ?? createReadiness(options.store);
+  const store = options.metrics ? options.metrics.instrument(options.store) : options.store;
 
+  // First: every answer below, problems included, carries the request's id and is logged and counted.
+  app.use(
+    '*',
+    requestContext({ logger, observe: options.metrics?.observeRequest, draining: () => readiness.draining }),
+  );
   app.use(
     '*',
     bodyLimit({
@@ -67,15 +88,19 @@ export function createApp(options: AppOptions): App {
     description: 'A tenant API key (`sk_...`), or the admin token for /v1/tenants.',
   });
 
-  registerTenantRoutes(app, options.store, options.adminToken);
-  registerConfigRoutes(app, options.store, now);
-  registerStatusRoutes(app, options.store, now);
-  registerReportRoutes(app, options.store, now);
-  registerAccountCountRoutes(app, options.store); // after the report routes: their /v1/reports/* auth applies
+  registerTenantRoutes(app, store, options.adminToken);
+  registerConfigRoutes(app, store, now);
+  registerStatusRoutes(app, store, now);
+  registerReportRoutes(app, store, now);
+  registerAccountCountRoutes(app, store); // after the report routes: their /v1/reports/* auth applies
   registerSettingsPage(app);
   registerDashboardPage(app);
 
   app.get('/healthz', (c) => c.json({ ok: true, engine: options.store.engine }));
+  registerOperationsRoutes(app, {
+    readiness,
+    metrics: options.exposeMetrics ? options.metrics : undefined,
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -105,7 +130,7 @@ export function createApp(options: AppOptions): App {
               : 'http-error';
       return sendProblem(c, problem(status, slug, error.message || undefined));
     }
-    console.error('statuskit api: unexpected error', error);
+    logger.error({ err: error, requestId: c.get('requestId') }, 'unexpected error');
     return sendProblem(
       c,
       problem(500, 'internal', 'Something went wrong on our side; the request was not applied.') as Problem,

@@ -8,6 +8,8 @@ export interface Problem {
   readonly title: string;
   readonly status: number;
   readonly detail?: string;
+  /** The request's id (`X-Request-Id`), to find it in the log. */
+  readonly instance?: string;
   /** Field-level errors, with the JSON path of each bad part. */
   readonly errors?: readonly ValidationIssue[];
   readonly [extension: string]: unknown;
@@ -23,6 +25,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Problem types are stable, documented slugs (`https://statuskit.dev/problems/<slug>`). */
@@ -41,8 +44,11 @@ export function problem(
   };
 }
 
+/** Sends a problem; its `instance` is the request's id, as logged and sent in `X-Request-Id`. */
 export function sendProblem(c: Context, p: Problem): Response {
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, {
+  const requestId: unknown = c.get('requestId');
+  const body = typeof requestId === 'string' && p.instance === undefined ? { ...p, instance: requestId } : p;
+  return c.body(JSON.stringify(body), p.status as ContentfulStatusCode, {
     'Content-Type': 'application/problem+json',
   });
 }
