@@ -61,7 +61,11 @@ export function secretScrubber(secrets: readonly (string | undefined)[] = []): (
     ...new Set(
       secrets
         .filter((s): s is string => typeof s === 'string' && s.length >= 4)
-        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]),
+        .flatMap((s) => {
+          // As written, JSON-escaped once (a field) and twice (JSON text inside a field), URL-encoded.
+          const once = JSON.stringify(s).slice(1, -1);
+          return [s, once, JSON.stringify(once).slice(1, -1), encodeURIComponent(s)];
+        }),
     ),
   ].sort((a, b) => b.length - a.length);
   return (line) => {
