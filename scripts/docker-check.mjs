@@ -87,8 +87,10 @@ for (const stage of stages) {
     if (op === 'WORKDIR' && !args.startsWith('/')) problem(`WORKDIR ${args}: use an absolute path`);
     if (op === 'RUN' && /\bsudo\b/.test(args)) problem(`RUN uses sudo`);
     if (op === 'RUN' && /apt-get install/.test(args)) {
-      if (!args.includes('--no-install-recommends')) problem('apt-get install without --no-install-recommends');
-      if (!/rm -rf \/var\/lib\/apt\/lists/.test(args)) problem('apt-get install without removing /var/lib/apt/lists');
+      if (!args.includes('--no-install-recommends'))
+        problem('apt-get install without --no-install-recommends');
+      if (!/rm -rf \/var\/lib\/apt\/lists/.test(args))
+        problem('apt-get install without removing /var/lib/apt/lists');
       if (!/apt-get update/.test(args)) problem('apt-get install in a RUN without apt-get update');
     }
     if (op === 'RUN' && /\bcd\s/.test(args) && !/&&\s*cd\s|^cd\s/.test(args.trim()))
@@ -109,7 +111,8 @@ const ignore = readFileSync(join(repo, '.dockerignore'), 'utf8')
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l && !l.startsWith('#'));
-for (const must of ['.git', '**/node_modules', '**/dist']) if (!ignore.includes(must)) problem(`.dockerignore: add ${must}`);
+for (const must of ['.git', '**/node_modules', '**/dist'])
+  if (!ignore.includes(must)) problem(`.dockerignore: add ${must}`);
 
 // Every setting the API and the store read is in docs/deploy.md's table.
 const deploy = readFileSync(join(repo, 'docs/deploy.md'), 'utf8');
@@ -121,13 +124,16 @@ const sources = [
 const read = new Set();
 for (const f of sources) {
   const text = readFileSync(join(repo, f), 'utf8');
-  for (const m of text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)\b|'((?:STATUSKIT|LOG)_[A-Z0-9_]+)'/g)) read.add(m[1] ?? m[2]);
+  for (const m of text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)\b|'((?:STATUSKIT|LOG)_[A-Z0-9_]+)'/g))
+    read.add(m[1] ?? m[2]);
 }
-for (const name of read) if (!documented.has(name)) problem(`docs/deploy.md: ${name} is read by the API but not in the table`);
+for (const name of read)
+  if (!documented.has(name)) problem(`docs/deploy.md: ${name} is read by the API but not in the table`);
 const composeVars = [...readFileSync(join(repo, 'compose.yaml'), 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)]
   .map((m) => m[1])
   .filter((n) => !n.startsWith('POSTGRES_'));
-for (const name of composeVars) if (!documented.has(name)) problem(`compose.yaml sets ${name}, not in docs/deploy.md`);
+for (const name of composeVars)
+  if (!documented.has(name)) problem(`compose.yaml sets ${name}, not in docs/deploy.md`);
 
 if (problems.length > 0 || staticOnly) finish();
 
@@ -138,10 +144,19 @@ chmodSync(scratch, 0o755); // the unprivileged user must reach the runtime stage
 const stageRoot = (name) => join(scratch, name);
 const mapPath = (stage, p) => (p.startsWith('/') ? join(stageRoot(stage), p) : p);
 const mapText = (stage, text) =>
-  text.replace(new RegExp(`(^|[\\s=:;&|("'])/(${ROOTS.join('|')})(?=/|$|[\\s"';&|)])`, 'g'), (_, pre, r) => `${pre}${stageRoot(stage)}/${r}`);
+  text.replace(
+    new RegExp(`(^|[\\s=:;&|("'])/(${ROOTS.join('|')})(?=/|$|[\\s"';&|)])`, 'g'),
+    (_, pre, r) => `${pre}${stageRoot(stage)}/${r}`,
+  );
 const asRoot = process.getuid?.() === 0;
 // The image's `node` user does not exist here: as root, `nobody` stands in for it; otherwise, ourselves.
-const runUser = asRoot ? { name: 'nobody', uid: Number(execFileSync('id', ['-u', 'nobody']).toString()), gid: Number(execFileSync('id', ['-g', 'nobody']).toString()) } : undefined;
+const runUser = asRoot
+  ? {
+      name: 'nobody',
+      uid: Number(execFileSync('id', ['-u', 'nobody']).toString()),
+      gid: Number(execFileSync('id', ['-g', 'nobody']).toString()),
+    }
+  : undefined;
 
 function ignored(rel) {
   return ignore.some((pattern) => {
@@ -167,7 +182,9 @@ function copyContext(dest) {
 }
 
 function run(stage, env, workdir, args) {
-  const command = args.startsWith('[') ? JSON.parse(args).map((a) => mapText(stage, a)) : ['/bin/sh', '-c', mapText(stage, args)];
+  const command = args.startsWith('[')
+    ? JSON.parse(args).map((a) => mapText(stage, a))
+    : ['/bin/sh', '-c', mapText(stage, args)];
   const shown = args.length > 100 ? `${args.slice(0, 100)}...` : args;
   step(`[${stage}] RUN ${shown.replace(/\s+/g, ' ')}`);
   execFileSync(command[0], command.slice(1), { cwd: workdir, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -193,10 +210,15 @@ try {
         if (stage === final) Object.assign(imageEnv, values);
       } else if (op === 'COPY') {
         const flags = [...args.matchAll(/--(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]);
-        const paths = args.replace(/--\w+=\S+\s*/g, '').trim().split(/\s+/);
+        const paths = args
+          .replace(/--\w+=\S+\s*/g, '')
+          .trim()
+          .split(/\s+/);
         const dest = paths.pop();
         const from = flags.find(([k]) => k === 'from')?.[1];
-        const target = dest.startsWith('/') ? mapPath(stage.name, dest) : join(mapPath(stage.name, workdir), dest);
+        const target = dest.startsWith('/')
+          ? mapPath(stage.name, dest)
+          : join(mapPath(stage.name, workdir), dest);
         for (const src of paths) {
           step(`[${stage.name}] COPY ${from ? `--from=${from} ` : ''}${src} ${dest}`);
           if (from) cpSync(join(stageRoot(from), src), target, { recursive: true });
@@ -213,13 +235,24 @@ try {
           return '';
         });
         if (/\b(apt-get|apt|useradd|groupadd|adduser|npm (install|i) (-g|--global))\b/.test(command))
-          problem(`RUN ${command.slice(0, 60)}...: changes the system; teach scripts/docker-check.mjs to check it instead`);
+          problem(
+            `RUN ${command.slice(0, 60)}...: changes the system; teach scripts/docker-check.mjs to check it instead`,
+          );
         command = command.replace(/\bchown\s+node:node\s+(\S+)/g, (_, target) =>
           runUser ? `chown ${runUser.uid}:${runUser.gid} ${target}` : 'true',
         );
         if (problems.length > 0) throw stop;
         run(stage.name, env, mapPath(stage.name, workdir), command);
-      } else if (op === 'USER' || op === 'VOLUME' || op === 'EXPOSE' || op === 'HEALTHCHECK' || op === 'CMD' || op === 'STOPSIGNAL' || op === 'LABEL' || op === 'ARG') {
+      } else if (
+        op === 'USER' ||
+        op === 'VOLUME' ||
+        op === 'EXPOSE' ||
+        op === 'HEALTHCHECK' ||
+        op === 'CMD' ||
+        op === 'STOPSIGNAL' ||
+        op === 'LABEL' ||
+        op === 'ARG'
+      ) {
         // taken from the final stage below, or nothing to do outside Docker
       } else problem(`${op}: not understood by this check; teach scripts/docker-check.mjs`);
     }
@@ -233,7 +266,9 @@ try {
   for (const [k, v] of Object.entries(imageEnv)) env[k] = mapText(final.name, v);
   Object.assign(env, port0);
   const [bin, ...argv] = commandOf(cmd);
-  step(`start: ${[bin, ...argv].join(' ')} as ${runUser?.name ?? 'this user'} (PORT=0 HOST=127.0.0.1 instead of ${imageEnv.PORT}, ${imageEnv.HOST})`);
+  step(
+    `start: ${[bin, ...argv].join(' ')} as ${runUser?.name ?? 'this user'} (PORT=0 HOST=127.0.0.1 instead of ${imageEnv.PORT}, ${imageEnv.HOST})`,
+  );
   const api = spawn(bin, argv, {
     cwd: finalWorkdir,
     env,
@@ -301,6 +336,10 @@ function finish() {
     for (const p of problems) process.stderr.write(`docker-check: ${p}\n`);
     process.exit(1);
   }
-  step(staticOnly ? 'rules: ok' : 'ok: the Dockerfile\'s steps built and started the API; /readyz and the HEALTHCHECK passed');
+  step(
+    staticOnly
+      ? 'rules: ok'
+      : "ok: the Dockerfile's steps built and started the API; /readyz and the HEALTHCHECK passed",
+  );
   process.exit(0);
 }

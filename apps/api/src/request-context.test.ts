@@ -56,7 +56,7 @@ describe('request ids', () => {
   });
 
   it("are every problem body's instance, whatever the failure, and the failing request's log line has it", async () => {
-    const cases: [string, Promise<Response>, number][] = [
+    const cases: [string, Response | Promise<Response>, number][] = [
       ['no route', send('/v1/nothing-here'), 404],
       ['no key', app.request('/v1/accounts/a'), 401],
       [
