@@ -40,6 +40,42 @@ const json = (key: string, body: unknown, extra: Record<string, string> = {}): R
   body: JSON.stringify(body),
 });
 
+/**
+ * A batch request whose headers the API has in hand (Expect: 100-continue: its 100 proves it) and whose
+ * body the test sends when it likes. The body announced is `length` bytes.
+ */
+async function batchInFlight(api: ApiProcess, length: number) {
+  const req = httpRequest({
+    host: '127.0.0.1',
+    port: new URL(api.url).port,
+    method: 'POST',
+    path: '/v1/statuses:batch',
+    headers: {
+      authorization: `Bearer ${api.key}`,
+      'content-type': 'application/json',
+      'content-length': length,
+      expect: '100-continue',
+    },
+  });
+  const answer = new Promise<{ status: number; connection: string | undefined; text: string }>(
+    (resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }),
+        );
+      });
+      req.on('error', reject);
+    },
+  );
+  answer.catch(() => {}); // awaited, or its error read, by the test
+  await new Promise<void>((resolve) => req.once('continue', resolve));
+  return { req, answer };
+}
+
 describe('the API in operation (PGlite)', () => {
   let api: ApiProcess;
   let metricsUrl: string;
@@ -212,36 +248,8 @@ describe('the API in operation (PGlite)', () => {
   });
 
   it('on SIGTERM answers the request in flight, refuses new connections, and exits 0', async () => {
-    const { port } = new URL(api.url);
     const body = JSON.stringify({ updates: [{ accountId: 'late', status: 'Pro' }] });
-    // Headers first, with Expect: 100-continue: the server's 100 proves it has the request in hand.
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port,
-      method: 'POST',
-      path: '/v1/statuses:batch',
-      headers: {
-        authorization: `Bearer ${api.key}`,
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        expect: '100-continue',
-      },
-    });
-    const answer = new Promise<{ status: number; connection: string | undefined; text: string }>(
-      (resolve, reject) => {
-        req.on('response', (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (d: string) => {
-            text += d;
-          });
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }),
-          );
-        });
-        req.on('error', reject);
-      },
-    );
-    await new Promise<void>((resolve) => req.once('continue', resolve));
+    const { req, answer } = await batchInFlight(api, Buffer.byteLength(body));
 
     process.kill(api.child.pid as number, 'SIGTERM');
     await api.waitFor(/SIGTERM: closing/, { stream: 'stderr' });
@@ -261,24 +269,11 @@ describe('shutting down with a request that never finishes', () => {
   it('cuts it after STATUSKIT_SHUTDOWN_TIMEOUT_MS, says so, and still exits 0', async () => {
     const api = await startApi({ env: { STATUSKIT_SHUTDOWN_TIMEOUT_MS: '200' } });
     try {
-      const { port } = new URL(api.url);
-      const req = httpRequest({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/statuses:batch',
-        headers: {
-          authorization: `Bearer ${api.key}`,
-          'content-type': 'application/json',
-          'content-length': 1000,
-          expect: '100-continue',
-        },
-      });
-      const cut = new Promise<string>((resolve) => {
-        req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-        req.on('response', (res) => resolve(`answered ${res.statusCode}`));
-      });
-      await new Promise<void>((resolve) => req.once('continue', resolve));
+      const { req, answer } = await batchInFlight(api, 1000);
+      const cut = answer.then(
+        (a) => `answered ${a.status}`,
+        (e: NodeJS.ErrnoException) => e.code ?? e.message,
+      );
       req.write('{"updates":['); // and never the rest
       process.kill(api.child.pid as number, 'SIGTERM');
       expect(await api.exited).toBe(0);
