@@ -1,16 +1,20 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { issuesFromZod } from '@statuskit/core';
+import { INPUT_LIMITS, issuesFromZod } from '@statuskit/core';
 import type { Store } from '@statuskit/store';
-import { TenantNotFoundError } from '@statuskit/store';
+import { InvalidInputError, TenantNotFoundError, VersionConflictError } from '@statuskit/store';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { App, AppEnv } from './app-env.js';
+import { AuthFailureLimiter, type AuthFailureLimits, DEFAULT_AUTH_FAILURE_LIMITS } from './auth-limiter.js';
 import { registerDashboardPage } from './dashboard-page.js';
 import { createLogger, type Logger } from './logger.js';
+import { allowedMethods } from './methods.js';
 import type { ApiMetrics } from './metrics.js';
-import { type Problem, ProblemError, problem, sendProblem } from './problem.js';
+import { ProblemError, problem, sendProblem } from './problem.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { requestContext } from './request-context.js';
+import type { RouteDeps } from './route-deps.js';
 import { registerAccountCountRoutes } from './routes/account-counts.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerOperationsRoutes } from './routes/operations.js';
@@ -25,6 +29,12 @@ export interface AppOptions {
   readonly adminToken?: string | undefined;
   /** Largest accepted request body, in bytes (default 8 MiB: a full batch of 10,000 updates fits). */
   readonly maxBodyBytes?: number;
+  /** How far in the future an `observedAt` may be, in ms (default 5 minutes). */
+  readonly maxFutureSkewMs?: number;
+  /** Failed authentications allowed per client address and per key id (default 20 a minute); false: no limit. */
+  readonly authFailureLimits?: AuthFailureLimits | false;
+  /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
+  readonly trustProxy?: boolean;
   /** The clock, for tests. */
   readonly now?: () => Date;
   /** Request lines and errors (default: warnings and errors on stderr, as JSON). */
@@ -38,6 +48,20 @@ export interface AppOptions {
 }
 
 export type { App, AppEnv } from './app-env.js';
+export { markApplied } from './app-env.js';
+export type { RouteDeps } from './route-deps.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The 500 answer, honest about whether the request's change was saved. */
+function internalError(c: Context<AppEnv>) {
+  const detail = c.get('applied')
+    ? 'Something went wrong on our side after the request was applied: its change is saved, but the answer could not be built. Read the resource to see it.'
+    : SAFE_METHODS.has(c.req.method)
+      ? 'Something went wrong on our side; nothing was changed.'
+      : 'Something went wrong on our side; the request may or may not have been applied. Check before repeating it (a batch repeated with the same Idempotency-Key is applied at most once).';
+  return problem(500, 'internal', detail);
+}
 
 /** Builds the API: every route, the OpenAPI document at /openapi.json, and problem+json for every error. */
 export function createApp(options: AppOptions): App {
@@ -60,24 +84,38 @@ export function createApp(options: AppOptions): App {
   const logger = options.logger ?? createLogger({ level: 'warn' });
   const readiness = options.readiness ?? createReadiness(options.store);
   const store = options.metrics ? options.metrics.instrument(options.store) : options.store;
+  const limits = options.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS;
+  const deps: RouteDeps = {
+    store,
+    now,
+    maxFutureSkewMs: options.maxFutureSkewMs ?? INPUT_LIMITS.futureSkewMs,
+    auth: {
+      store,
+      adminToken: options.adminToken,
+      limiter: limits === false ? undefined : new AuthFailureLimiter(limits, () => now().getTime()),
+      trustProxy: options.trustProxy ?? false,
+    },
+  };
+  const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
 
   // First: every answer below, problems included, carries the request's id and is logged and counted.
   app.use(
     '*',
     requestContext({ logger, observe: options.metrics?.observeRequest, draining: () => readiness.draining }),
   );
+  // Every answer, errors included, tells browsers not to guess its type.
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
   app.use(
     '*',
     bodyLimit({
-      maxSize: options.maxBodyBytes ?? 8 * 1024 * 1024,
+      maxSize: maxBodyBytes,
       onError: (c) =>
         sendProblem(
           c,
-          problem(
-            413,
-            'body-too-large',
-            `Request bodies are limited to ${options.maxBodyBytes ?? 8 * 1024 * 1024} bytes.`,
-          ),
+          problem(413, 'body-too-large', `Request bodies are limited to ${maxBodyBytes} bytes.`),
         ),
     }),
   );
@@ -88,10 +126,10 @@ export function createApp(options: AppOptions): App {
     description: 'A tenant API key (`sk_...`), or the admin token for /v1/tenants.',
   });
 
-  registerTenantRoutes(app, store, options.adminToken);
-  registerConfigRoutes(app, store, now);
-  registerStatusRoutes(app, store, now);
-  registerReportRoutes(app, store, now);
+  registerTenantRoutes(app, deps);
+  registerConfigRoutes(app, deps);
+  registerStatusRoutes(app, deps);
+  registerReportRoutes(app, deps);
   registerAccountCountRoutes(app, store); // after the report routes: their /v1/reports/* auth applies
   registerSettingsPage(app);
   registerDashboardPage(app);
@@ -111,13 +149,35 @@ export function createApp(options: AppOptions): App {
     },
   });
 
-  app.notFound((c) =>
-    sendProblem(c, problem(404, 'not-found', `No route for ${c.req.method} ${c.req.path}.`)),
-  );
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length === 0)
+      return sendProblem(c, problem(404, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));
+    const allow = allowed.join(', ');
+    if (c.req.method === 'OPTIONS') return c.body(null, 204, { Allow: allow });
+    return sendProblem(
+      c,
+      problem(405, 'method-not-allowed', `${c.req.path} answers ${allow}, not ${c.req.method}.`),
+      { Allow: allow },
+    );
+  });
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return sendProblem(c, error.problem);
+    if (error instanceof ProblemError) return sendProblem(c, error.problem, error.headers);
     if (error instanceof TenantNotFoundError)
       return sendProblem(c, problem(404, 'tenant-not-found', error.message));
+    if (error instanceof InvalidInputError)
+      return sendProblem(
+        c,
+        problem(400, 'invalid-input', 'The request holds values statuskit cannot store.', {
+          errors: error.issues,
+        }),
+      );
+    if (error instanceof VersionConflictError)
+      return sendProblem(
+        c,
+        problem(412, 'version-conflict', error.message, { currentVersion: error.currentVersion }),
+        { ETag: `"${error.currentVersion}"` },
+      );
     if (error instanceof HTTPException) {
       const status = error.status;
       const slug =
@@ -131,10 +191,7 @@ export function createApp(options: AppOptions): App {
       return sendProblem(c, problem(status, slug, error.message || undefined));
     }
     logger.error({ err: error, requestId: c.get('requestId') }, 'unexpected error');
-    return sendProblem(
-      c,
-      problem(500, 'internal', 'Something went wrong on our side; the request was not applied.') as Problem,
-    );
+    return sendProblem(c, internalError(c));
   });
   return app;
 }

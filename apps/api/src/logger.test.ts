@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { startProcess } from '@statuskit/test-support';
 import { describe, expect, it } from 'vitest';
 import { loggerSettingsFromEnv, secretScrubber } from './logger.js';
-import { capturedLogger } from './logger.testing.js';
+import { capturedLogger } from './testing/captured-logger.js';
 
 // The built module (the API's tests run after its build, as the process tests do).
 const loggerModule = fileURLToPath(new URL('../dist/logger.js', import.meta.url));

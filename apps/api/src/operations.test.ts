@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { type ApiProcess, startApi, startTcpProxy, type TcpProxy } from '@statuskit/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMetrics, sample } from './metrics.testing.js';
+import { parseMetrics, sample } from './testing/metrics-text.js';
 
 // The API as `npm start` runs it, watched the way an operator watches it: its log (stderr), /metrics,
 // /readyz, and what it does on SIGTERM.

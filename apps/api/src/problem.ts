@@ -20,10 +20,13 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -45,17 +48,21 @@ export function problem(
 }
 
 /** Sends a problem; its `instance` is the request's id, as logged and sent in `X-Request-Id`. */
-export function sendProblem(c: Context, p: Problem): Response {
+export function sendProblem(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
   const requestId: unknown = c.get('requestId');
   const body = typeof requestId === 'string' && p.instance === undefined ? { ...p, instance: requestId } : p;
   return c.body(JSON.stringify(body), p.status as ContentfulStatusCode, {
+    ...headers,
     'Content-Type': 'application/problem+json',
   });
 }
 
 /** A request rejected before or during handling; rendered as problem+json by the app's error handler. */
 export class ProblemError extends Error {
-  constructor(readonly problem: Problem) {
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(problem.detail ?? problem.title);
   }
 }
@@ -65,6 +72,7 @@ export const fail = (
   slug: string,
   detail?: string,
   extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
 ): never => {
-  throw new ProblemError(problem(status, slug, detail, extra));
+  throw new ProblemError(problem(status, slug, detail, extra), headers);
 };

@@ -2,7 +2,7 @@ import type { Store } from '@statuskit/store';
 import { openTestStore } from '@statuskit/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from './app.js';
-import { capturedLogger } from './logger.testing.js';
+import { capturedLogger } from './testing/captured-logger.js';
 
 const ADMIN = 'admin-token-for-request-tests';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -3,8 +3,8 @@ import { openStore, type Store } from '@statuskit/store';
 import { openTestStore } from '@statuskit/store/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedLogger } from './logger.testing.js';
 import { startHealthScheduler } from './scheduler.js';
+import { capturedLogger } from './testing/captured-logger.js';
 
 async function seed(store: Store, tenantId: string) {
   await store.createTenant({ id: tenantId, name: tenantId });

@@ -1,7 +1,5 @@
 import { z } from '@hono/zod-openapi';
 
-const noNul = (s: string) => !s.includes('\u0000');
-
 export const ProblemSchema = z
   .object({
     type: z.string(),
@@ -21,43 +19,6 @@ export const ProblemSchema = z
       .optional(),
   })
   .openapi('Problem');
-
-export const AccountIdSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .refine(noNul, 'must not contain NUL characters')
-  .openapi({ example: '0015g00000XyZabAAB' });
-
-export const SourceSchema = z
-  .string()
-  .regex(/^(api|sfdc|file|mapper:[a-z0-9@/._-]+)$/, 'source is api, sfdc, file or mapper:<name>')
-  .openapi({ example: 'api' });
-
-const statusFields = {
-  /** The raw value from the source of truth; values not in the catalog are stored and reported as Unknown. null clears it. */
-  status: z
-    .string()
-    .max(200)
-    .refine(noNul, 'must not contain NUL characters')
-    .nullable()
-    .openapi({ example: 'Pro' }),
-  observedAt: z.iso.datetime({ offset: true }).optional().openapi({ example: '2026-11-25T10:00:00Z' }),
-  source: SourceSchema.optional(),
-  name: z.string().max(500).refine(noNul, 'must not contain NUL characters').optional(),
-  attributes: z.record(z.string(), z.unknown()).optional(),
-};
-
-export const StatusUpdateBodySchema = z.object(statusFields).strict().openapi('StatusUpdateBody');
-export const BatchUpdateSchema = z
-  .object({ accountId: AccountIdSchema, ...statusFields })
-  .strict()
-  .openapi('BatchStatusUpdate');
-export const MAX_BATCH = 10_000;
-export const BatchBodySchema = z
-  .object({ updates: z.array(BatchUpdateSchema).min(1).max(MAX_BATCH) })
-  .strict()
-  .openapi('StatusBatch');
 
 export const UpdateResultSchema = z
   .object({
@@ -95,6 +56,19 @@ export const EligibilitySchema = z
     reason: z.string(),
     rule: z.string().optional(),
     reasons: z.array(z.record(z.string(), z.unknown())),
+    ruleErrors: z
+      .array(
+        z.object({
+          rule: z.string(),
+          index: z.number(),
+          type: z.string(),
+          reason: z.string(),
+          priority: z.number(),
+          message: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'Rules that failed on this account; it was decided without them.' }),
   })
   .openapi('Eligibility');
 
@@ -148,18 +122,6 @@ export const StatusDefinitionSchema = z
   })
   .openapi('StatusDefinition');
 
-/** Catalog bodies are checked by core (`checkCatalog`), which reports every problem with its path. */
-export const CatalogBodySchema = z
-  .object({
-    statuses: z.array(z.unknown()),
-    matching: z.unknown().optional(),
-    uniquePlans: z.unknown().optional(),
-  })
-  .passthrough()
-  .openapi('CatalogInput', {
-    description: 'statuses: StatusDefinition[]; matching: insensitive | exact; uniquePlans: boolean',
-  });
-
 export const CatalogResponseSchema = z
   .object({
     catalog: z.object({
@@ -179,9 +141,6 @@ export const IssueSchema = z.object({
   code: z.string(),
 });
 
-export const RulesBodySchema = z
-  .array(z.unknown())
-  .openapi('Rules', { description: 'json-rules-engine rules with include/exclude events' });
 export const RulesResponseSchema = z
   .object({
     rules: z.array(z.unknown()),
@@ -190,6 +149,17 @@ export const RulesResponseSchema = z
     warnings: z.array(IssueSchema),
   })
   .openapi('RuleSet');
+
+/** A rule that failed on some accounts (they were decided without it). */
+export const RuleErrorSchema = z
+  .object({
+    rule: z.string(),
+    index: z.number(),
+    message: z.string(),
+    accounts: z.number(),
+    sampleAccountIds: z.array(z.string()),
+  })
+  .openapi('RuleError');
 
 export const RulesPreviewSchema = z
   .object({
@@ -206,6 +176,7 @@ export const RulesPreviewSchema = z
         z.object({ accountId: z.string(), status: z.string().nullable(), eligibility: EligibilitySchema }),
       ),
     }),
+    ruleErrors: z.array(RuleErrorSchema),
     warnings: z.array(IssueSchema),
   })
   .openapi('RulesPreview');
@@ -308,5 +279,3 @@ export const NewApiKeySchema = ApiKeySchema.extend({
 export const TenantSchema = z
   .object({ id: z.string(), name: z.string(), createdAt: z.string() })
   .openapi('Tenant');
-
-export const ConnectorStateSchema = z.record(z.string(), z.unknown()).openapi('ConnectorState');

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { openStore, type Store, type StoreOptions } from '@statuskit/store';
-import { createApp } from './app.js';
+import { type AppOptions, createApp } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { type ApiMetrics, createMetrics } from './metrics.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
@@ -16,6 +16,10 @@ export interface StartOptions {
   readonly port?: number;
   readonly host?: string;
   readonly adminToken?: string | undefined;
+  /** See AppOptions: future skew of observedAt, failed-authentication limits, trusted proxy. */
+  readonly maxFutureSkewMs?: AppOptions['maxFutureSkewMs'];
+  readonly authFailureLimits?: AppOptions['authFailureLimits'];
+  readonly trustProxy?: AppOptions['trustProxy'];
   /** Start the daily health-run scheduler (default true), from this UTC hour. */
   readonly scheduler?: boolean;
   readonly healthRunHourUtc?: number;
@@ -78,6 +82,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logger,
     readiness,
     ...(metrics ? { metrics, exposeMetrics: options.metrics === 'api' } : {}),
+    ...(options.maxFutureSkewMs !== undefined ? { maxFutureSkewMs: options.maxFutureSkewMs } : {}),
+    ...(options.authFailureLimits !== undefined ? { authFailureLimits: options.authFailureLimits } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -168,10 +168,68 @@ describe.skipIf(!haveBrowser)('catalog settings page in Chromium', () => {
     expect((await get<{ rules: unknown[] }>('/v1/rules')).rules).toEqual(rule('attributes', 'equal', 'TEST'));
     expect(await problems.count()).toBe(0);
 
+    await editor.fill(
+      JSON.stringify([
+        {
+          ...rule('attributes', 'equal', 1)[0],
+          conditions: { all: [{ fact: 'attributes', path: '$[?(@.x.y)]', operator: 'equal', value: 1 }] },
+        },
+      ]),
+    );
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await until(() => problems.last().textContent()).toMatch(
+      /^warning \[0\]: rule "test-tenants" fails on 1 account \(t1\): jsonPath: /,
+    );
+
     await editor.fill(JSON.stringify(rule('status', 'in', 'Pro')));
     await page.getByRole('button', { name: 'Save rules' }).click();
     await until(() => problems.first().textContent()).toMatch(
       /^warning \[0\]\.conditions\.all\[0\]\.value: in with a string value is a substring test/,
+    );
+  });
+
+  it('tells the person to reload when someone else saved first, and overwrites nothing', async () => {
+    const send = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => expect(r.status).toBe(200));
+    await page.goto(`${server.url}/settings`); // no fragment left by an earlier test
+    await until(() => page.getByLabel('Value of status 1').inputValue()).toBe('Trial');
+    await until(() => page.getByLabel('Rules (JSON)').inputValue()).not.toBe('');
+
+    // Someone else saves the catalog and the rules after the page loaded them.
+    const theirs = await catalog();
+    const statuses = theirs.statuses as { description?: string }[];
+    await send('/v1/catalog', {
+      ...theirs,
+      statuses: statuses.map((s, i) => (i === 1 ? { ...s, description: 'theirs' } : s)),
+    });
+    await send('/v1/rules', []);
+
+    await page.getByLabel('Description of status 2').fill('mine');
+    await page.getByRole('button', { name: 'Save catalog' }).click();
+    await until(() => page.locator('#message').textContent()).toMatch(
+      /^Someone else saved the catalog \(version \d+\) after you opened it, so yours was not saved\. Reload the page/,
+    );
+    expect(((await catalog()).statuses as { description?: string }[])[1]?.description).toBe('theirs');
+    expect(await page.getByLabel('Description of status 2').inputValue()).toBe('mine');
+    expect(await page.getByRole('button', { name: 'Save catalog' }).isEnabled()).toBe(true);
+
+    await page.getByLabel('Rules (JSON)').fill('[]');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await until(() => page.locator('#rules-message').textContent()).toMatch(
+      /^Someone else saved the rules \(version \d+\) after you opened them, so yours were not saved\. Reload the page/,
+    );
+
+    await page.reload();
+    await until(() => page.getByLabel('Description of status 2').inputValue()).toBe('theirs');
+    await page.getByLabel('Description of status 2').fill('mine, after reloading');
+    await page.getByRole('button', { name: 'Save catalog' }).click();
+    await until(() => page.getByRole('status').textContent()).toMatch(/^Saved version \d+/);
+    expect(((await catalog()).statuses as { description?: string }[])[1]?.description).toBe(
+      'mine, after reloading',
     );
   });
 

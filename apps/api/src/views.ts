@@ -26,6 +26,7 @@ export function eligibilityView(e: Eligibility) {
     reason: e.reason,
     ...(e.rule !== undefined ? { rule: e.rule } : {}),
     reasons: e.reasons.map((r) => ({ ...r })),
+    ...(e.ruleErrors ? { ruleErrors: e.ruleErrors.map((r) => ({ ...r })) } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
-import { StatuskitApiError, StatuskitNetworkError } from './errors.js';
+import { StatuskitApiError, StatuskitNetworkError, StatuskitVersionConflictError } from './errors.js';
 
 type Handler = (req: {
   method: string;
@@ -128,6 +128,34 @@ describe('StatuskitClient', () => {
       'http://api.test/v1/health-runs',
       'http://api.test/v1/health-runs/hr_1/exclusions?reason=trial+%3E+30+days+%26+more&cursor=a%2Fb&limit=25',
     ]);
+  });
+  it('saves the catalog and the rules over a version with If-Match, and surfaces 412 as a typed error', async () => {
+    const { fetchImpl, calls } = fakeFetch((req) => {
+      if (req.headers['if-match'] === '"7"')
+        return json(200, { catalog: { statuses: [] }, version: 8, updatedAt: 'x' });
+      return json(
+        412,
+        {
+          type: 'https://statuskit.dev/problems/version-conflict',
+          title: 'Precondition Failed',
+          status: 412,
+          currentVersion: 9,
+        },
+        { etag: '"9"' },
+      );
+    });
+    const client = createClient({ url: 'http://api.test', apiKey: 'sk_x', fetch: fetchImpl, retryBaseMs: 1 });
+    expect((await client.putCatalog({ statuses: [] }, { ifVersion: 7 })).version).toBe(8);
+    const stale = await client.putRules([], { ifVersion: 3 }).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(StatuskitVersionConflictError);
+    expect(stale).toBeInstanceOf(StatuskitApiError);
+    expect(stale).toMatchObject({ status: 412, currentVersion: 9 });
+    expect(calls.map((c) => `${c.method} ${c.url} ${c.headers['if-match']}`)).toEqual([
+      'PUT http://api.test/v1/catalog "7"',
+      'PUT http://api.test/v1/rules "3"',
+    ]);
+    await client.putCatalog({ statuses: [] }).catch(() => undefined);
+    expect(calls.at(-1)?.headers['if-match']).toBeUndefined();
   });
 });
 

@@ -1,5 +1,10 @@
 import type { CatalogInput } from '@statuskit/core';
-import { type Problem, StatuskitApiError, StatuskitNetworkError } from './errors.js';
+import {
+  type Problem,
+  StatuskitApiError,
+  StatuskitNetworkError,
+  StatuskitVersionConflictError,
+} from './errors.js';
 import type {
   AccountCounts,
   AccountQuery,
@@ -96,6 +101,19 @@ export interface PushOptions {
     replayed: boolean;
   }) => void | Promise<void>;
 }
+
+/** Optimistic concurrency for the catalog and the rules. */
+export interface SaveOptions {
+  /**
+   * Save only over this version (the `version` of what was read; sent as `If-Match: "<version>"`).
+   * Omitted: the last write wins. After a network error the save is retried, and a retry of a save that
+   * did reach the API answers 412 too: read again to tell.
+   */
+  readonly ifVersion?: number;
+}
+
+const ifMatch = (options: SaveOptions): Record<string, string> =>
+  options.ifVersion === undefined ? {} : { 'if-match': `"${options.ifVersion}"` };
 
 export interface PushTotals {
   readonly batches: number;
@@ -210,6 +228,7 @@ export class StatuskitClient {
       } catch {
         problem = { type: 'about:blank', title: response.statusText || 'Error', status: response.status };
       }
+      if (response.status === 412) throw new StatuskitVersionConflictError(problem, method, path);
       throw new StatuskitApiError(response.status, problem, method, path);
     }
   }
@@ -323,14 +342,22 @@ export class StatuskitClient {
   getCatalog(): Promise<CatalogView> {
     return this.#call('GET', '/v1/catalog');
   }
-  putCatalog(catalog: CatalogInput): Promise<CatalogView & { reclassified: number }> {
-    return this.#call('PUT', '/v1/catalog', { body: catalog });
+  /**
+   * Replaces the catalog. With `ifVersion` (the `version` read), only over that version: a save by someone
+   * else in between is a StatuskitVersionConflictError (412) instead of being overwritten.
+   */
+  putCatalog(
+    catalog: CatalogInput,
+    options: SaveOptions = {},
+  ): Promise<CatalogView & { reclassified: number }> {
+    return this.#call('PUT', '/v1/catalog', { body: catalog, headers: ifMatch(options) });
   }
   getRules(): Promise<RuleSetView> {
     return this.#call('GET', '/v1/rules');
   }
-  putRules(rules: readonly unknown[]): Promise<RuleSetView> {
-    return this.#call('PUT', '/v1/rules', { body: rules });
+  /** Replaces the rules; `ifVersion` as for `putCatalog`. */
+  putRules(rules: readonly unknown[], options: SaveOptions = {}): Promise<RuleSetView> {
+    return this.#call('PUT', '/v1/rules', { body: rules, headers: ifMatch(options) });
   }
   previewRules(rules: readonly unknown[]): Promise<RulesPreview> {
     return this.#call('POST', '/v1/rules/preview', { body: rules, retrySafe: true });

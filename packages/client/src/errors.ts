@@ -18,7 +18,7 @@ export interface Problem {
 
 /** The API answered with an error status. */
 export class StatuskitApiError extends Error {
-  override readonly name = 'StatuskitApiError';
+  override readonly name: string = 'StatuskitApiError';
   constructor(
     readonly status: number,
     readonly problem: Problem,
@@ -27,6 +27,20 @@ export class StatuskitApiError extends Error {
   ) {
     const lines = (problem.errors ?? []).map((e) => `\n  - ${e.at}: ${e.message}`).join('');
     super(`${method} ${path} failed with ${status}: ${problem.detail ?? problem.title}${lines}`);
+  }
+}
+
+/**
+ * 412: the catalog or the rules were saved by someone else since this client read them (`ifVersion` named
+ * an older version). Read them again, re-apply the change, and save over `currentVersion`.
+ */
+export class StatuskitVersionConflictError extends StatuskitApiError {
+  override readonly name = 'StatuskitVersionConflictError';
+  /** The version the API holds now, when it said. */
+  readonly currentVersion: number | undefined;
+  constructor(problem: Problem, method: string, path: string) {
+    super(412, problem, method, path);
+    this.currentVersion = typeof problem.currentVersion === 'number' ? problem.currentVersion : undefined;
   }
 }
 

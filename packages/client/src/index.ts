@@ -5,7 +5,14 @@ export {
   MAX_BATCH_SIZE,
   type PushOptions,
   type PushTotals,
+  type SaveOptions,
   StatuskitClient,
 } from './client.js';
-export { type Problem, type ProblemIssue, StatuskitApiError, StatuskitNetworkError } from './errors.js';
+export {
+  type Problem,
+  type ProblemIssue,
+  StatuskitApiError,
+  StatuskitNetworkError,
+  StatuskitVersionConflictError,
+} from './errors.js';
 export type * from './types.js';

@@ -2,6 +2,7 @@ import type {
   CatalogInput,
   EligibilityReason,
   HealthSummary,
+  RuleErrorCount,
   StatusDefinitionInput,
   ValidationIssue,
 } from '@statuskit/core';
@@ -118,6 +119,8 @@ export interface RulesPreview {
     readonly entering: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
     readonly leaving: readonly { accountId: string; status: string | null; eligibility: Eligibility }[];
   };
+  /** Rules that would fail on some accounts (those would be decided without them). */
+  readonly ruleErrors: readonly RuleErrorCount[];
   readonly warnings: readonly ValidationIssue[];
 }
 

@@ -32,6 +32,17 @@ export type EligibilityReason =
       readonly overridden: boolean;
     };
 
+/** A rule that failed on an account: it did not fire, and the decision was made without it. */
+export interface RuleError {
+  readonly rule: string;
+  readonly index: number;
+  readonly type: 'include' | 'exclude';
+  readonly reason: string;
+  readonly priority: number;
+  /** Why it failed (`jsonPath: Cannot read properties of undefined ...`). */
+  readonly message: string;
+}
+
 /** Whether an account takes part in the daily health calculation, and why. */
 export interface Eligibility {
   readonly eligible: boolean;
@@ -42,4 +53,6 @@ export interface Eligibility {
   readonly rule?: string;
   /** Every reason in order: the built-in one first, then each fired rule (highest priority first). */
   readonly reasons: readonly EligibilityReason[];
+  /** The rules that failed on this account, in rule order (absent when none did). */
+  readonly ruleErrors?: readonly RuleError[];
 }

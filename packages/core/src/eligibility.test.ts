@@ -169,4 +169,54 @@ describe('rules on top of the built-in verdict', () => {
       evaluate(c, account, compileRules([longTrial]), { asOf: new Date('2026-02-01T00:00:00Z') }),
     ).toMatchObject({ eligible: true });
   });
+
+  it('contains a rule that fails on an account: the others decide, the failure is listed with its reason', async () => {
+    const rules = [
+      rule('filter-out', 'exclude', {
+        all: [{ fact: 'attributes', path: '$[?(@.x.y)]', operator: 'equal', value: 1 }],
+      }),
+      rule('eu-in', 'include', {
+        all: [{ fact: 'attributes', path: '$.region', operator: 'equal', value: 'EU' }],
+      }),
+      rule('seats', 'exclude', {
+        all: [{ fact: 'attributes', path: '$.seats', operator: 'greaterThan', value: 5 }],
+      }),
+    ];
+    // {"toString": 1} cannot become a number, so the numeric comparison throws in the engine as well.
+    const account = {
+      id: 'a',
+      status: 'Cancelled',
+      attributes: { region: 'EU', x: 1, seats: { toString: 1 } },
+    };
+    const e = await checkBoth(account, rules);
+    expect(e).toMatchObject({ eligible: true, decidedBy: 'rule', rule: 'eu-in' });
+    expect(e.reasons).toEqual([
+      { source: 'built-in', code: 'cancelled', eligible: false, overridden: true },
+      expect.objectContaining({ source: 'rule', rule: 'eu-in', overridden: false }),
+    ]);
+    expect(e.ruleErrors).toEqual([
+      expect.objectContaining({ rule: 'filter-out', index: 0, message: expect.stringContaining('@.x.y') }),
+      expect.objectContaining({
+        rule: 'seats',
+        index: 2,
+        message: 'Cannot convert object to primitive value',
+      }),
+    ]);
+    const fine = { id: 'b', status: 'Pro', attributes: { region: 'US', seats: 9 } };
+    expect(await checkBoth(fine, rules)).toMatchObject({ eligible: false, rule: 'seats' });
+  });
+
+  it('never throws on observation times a Date cannot hold', async () => {
+    const days = rule('days', 'exclude', {
+      all: [{ fact: 'daysInStatus', operator: 'greaterThan', value: 1 }],
+    });
+    const since = rule('since', 'exclude', {
+      all: [{ fact: 'statusObservedAt', operator: 'equal', value: 'x' }],
+    });
+    for (const statusObservedAt of [1e20, Number.POSITIVE_INFINITY, new Date(Number.NaN), 'soon'])
+      expect(await checkBoth({ id: 'a', status: 'Pro', statusObservedAt }, [days, since])).toMatchObject({
+        eligible: true,
+        decidedBy: 'built-in',
+      });
+  });
 });

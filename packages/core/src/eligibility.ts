@@ -1,10 +1,10 @@
 import type { Account, Classification, KnownClassification, UnknownReason } from './classify.js';
-import type { BuiltInCode, Eligibility, EligibilityReason } from './eligibility-types.js';
+import type { BuiltInCode, Eligibility, EligibilityReason, RuleError } from './eligibility-types.js';
 import type { CompiledEvaluator } from './rules/compile-rules.js';
-import type { EngineEvaluator } from './rules/engine-evaluator.js';
-import type { FiredRule, RuleFacts } from './rules/rule-types.js';
+import { type EngineEvaluator, failedFrom } from './rules/engine-evaluator.js';
+import type { FailedRule, FiredRule, RuleFacts } from './rules/rule-types.js';
 
-export type { BuiltInCode, Eligibility, EligibilityReason } from './eligibility-types.js';
+export type { BuiltInCode, Eligibility, EligibilityReason, RuleError } from './eligibility-types.js';
 
 export type EligibilityEvaluator = CompiledEvaluator | EngineEvaluator;
 
@@ -52,14 +52,29 @@ function unknownVerdict(unknownReason: UnknownReason): Eligibility {
 const decisive = (f: FiredRule): f is FiredRule & { type: 'include' | 'exclude' } =>
   f.type === 'include' || f.type === 'exclude';
 
+const ruleError = (f: FailedRule): RuleError =>
+  Object.freeze({
+    rule: f.name,
+    index: f.index,
+    type: f.type as 'include' | 'exclude',
+    reason: f.reason ?? f.name,
+    priority: f.priority,
+    message: f.message,
+  });
+
 /**
  * The decision for a known account given the rules that fired: the highest priority among fired
  * include/exclude rules decides, an exclude beating an include at that priority; none fired, the built-in
- * verdict stands.
+ * verdict stands. Rules that failed on the account take no part; they are listed in `ruleErrors`.
  */
-export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Eligibility {
+export function decide(
+  builtIn: KnownBuiltIn,
+  fired: readonly FiredRule[],
+  failed: readonly FailedRule[] = [],
+): Eligibility {
   const rules = fired.filter(decisive).sort((x, y) => y.priority - x.priority || x.index - y.index);
   const top = rules[0];
+  const errors = failed.length > 0 ? { ruleErrors: Object.freeze(failed.map(ruleError)) } : {};
   if (!top) {
     const eligible = builtInEligible[builtIn];
     return Object.freeze({
@@ -69,6 +84,7 @@ export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Elig
       reasons: Object.freeze([
         Object.freeze({ source: 'built-in', code: builtIn, eligible, overridden: false }),
       ]),
+      ...errors,
     });
   }
   const topPriority = top.priority;
@@ -96,6 +112,7 @@ export function decide(builtIn: KnownBuiltIn, fired: readonly FiredRule[]): Elig
     reason: winner.reason ?? winner.name,
     rule: winner.name,
     reasons: Object.freeze(reasons.map((r) => Object.freeze(r))),
+    ...errors,
   });
 }
 
@@ -108,8 +125,10 @@ function observedMs(value: string | Date | number | undefined): number {
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }
 
+/** ISO 8601 of epoch ms; undefined when absent or beyond what a Date holds (a hostile `1e20`). */
 function isoOf(ms: number): string | undefined {
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
 function asOfMs(options: EvaluateOptions | undefined): number {
@@ -119,7 +138,7 @@ function asOfMs(options: EvaluateOptions | undefined): number {
 }
 
 function daysBetween(ms: number, asOf: number): number | undefined {
-  return Number.isNaN(ms) ? undefined : Math.floor((asOf - ms) / DAY_MS);
+  return Number.isFinite(ms) ? Math.floor((asOf - ms) / DAY_MS) : undefined;
 }
 
 const EMPTY_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -149,9 +168,39 @@ const UNKNOWN_VERDICTS: Readonly<Record<UnknownReason, Eligibility>> = {
   'not-a-string': unknownVerdict('not-a-string'),
 };
 
+const CONTAINED_DECISIONS_LIMIT = 1024;
+
 /**
- * Eligibility of one account with the compiled evaluator, synchronously. Unknown accounts are never
- * eligible and skip the rules. Decisions are shared immutable objects, cached per set of fired rules.
+ * After the rule set failed on an account as a whole: each rule that can fail runs on its own, the failed
+ * ones are left out of the decision and listed with their error. Decisions are cached (bounded) by fired
+ * rules, built-in verdict and failures, so a batch keeps sharing a few decision objects.
+ */
+function evaluateContained(
+  evaluator: CompiledEvaluator,
+  c: Classification,
+  b: 0 | 1 | 2,
+  attributes: unknown,
+  observed: string | undefined,
+  days: number | undefined,
+): Eligibility {
+  const errors: unknown[] = [];
+  const result = evaluator.runContained(c, attributes, observed, days, errors);
+  const failed = failedFrom(errors, evaluator.meta);
+  const key = `${Array.isArray(result) ? result.join(',') : result}|${b}|${failed.map((f) => `${f.index}:${f.message}`).join('|')}`;
+  const cache = evaluator.containedDecisions;
+  let decision = cache.get(key);
+  if (decision === undefined) {
+    decision = decide(BUILT_IN_ORDER[b] as KnownBuiltIn, evaluator.firedFrom(result), failed);
+    if (cache.size < CONTAINED_DECISIONS_LIMIT) cache.set(key, decision);
+  }
+  return decision;
+}
+
+/**
+ * Eligibility of one account with the compiled evaluator, synchronously; never throws. Unknown accounts are
+ * never eligible and skip the rules. A rule that fails on the account (instead of failing the whole run, as
+ * json-rules-engine would) does not fire and is listed in `ruleErrors`. Decisions are shared
+ * immutable objects, cached per set of fired rules.
  */
 export function evaluate(
   c: Classification,
@@ -166,7 +215,13 @@ export function evaluate(
   const ms = usesObserved || usesDays ? observedMs(account.statusObservedAt) : Number.NaN;
   const observed = usesObserved ? isoOf(ms) : undefined;
   const days = usesDays ? daysBetween(ms, asOfMs(options)) : undefined;
-  const result = evaluator.run(c, account.attributes ?? EMPTY_ATTRIBUTES, observed, days);
+  const attributes = account.attributes ?? EMPTY_ATTRIBUTES;
+  let result: number | number[] | null;
+  try {
+    result = evaluator.run(c, attributes, observed, days);
+  } catch {
+    return evaluateContained(evaluator, c, b, attributes, observed, days);
+  }
   if (!result) return DEFAULTS[b] as Eligibility;
   const builtIn = BUILT_IN_ORDER[b] as KnownBuiltIn;
   if (Array.isArray(result)) return decide(builtIn, evaluator.firedFrom(result));
@@ -181,7 +236,7 @@ export function evaluate(
   return decision;
 }
 
-/** Eligibility with either evaluator (the engine is asynchronous). Same answers as `evaluate`. */
+/** Eligibility with either evaluator (the engine is asynchronous); never throws. Same answers as `evaluate`. */
 export async function evaluateAsync(
   c: Classification,
   account: Account,
@@ -192,5 +247,13 @@ export async function evaluateAsync(
   if (c.statusType === 'unknown') return UNKNOWN_VERDICTS[c.unknownReason];
   const builtIn = BUILT_IN_ORDER[builtInIndex(c)] as KnownBuiltIn;
   if (evaluator.ruleCount === 0) return decide(builtIn, []);
-  return decide(builtIn, await evaluator.fire(ruleFacts(c, account, options)));
+  const facts = ruleFacts(c, account, options);
+  let fired: readonly FiredRule[];
+  try {
+    fired = await evaluator.fire(facts);
+  } catch {
+    const contained = await evaluator.fireContained(facts);
+    return decide(builtIn, contained.fired, contained.failed);
+  }
+  return decide(builtIn, fired);
 }

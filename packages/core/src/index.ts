@@ -33,11 +33,32 @@ export {
   type EvaluateOptions,
   evaluate,
   evaluateAsync,
+  type RuleError,
   ruleFacts,
 } from './eligibility.js';
+export {
+  ATTRIBUTES_LIMITS,
+  CONNECTOR_STATE_LIMITS,
+  DOCUMENT_LIMITS,
+  INPUT_LIMITS,
+  type JsonLimits,
+  jsonProblems,
+  textProblem,
+  timestampProblem,
+} from './input-limits.js';
 export * from './mapper/index.js';
-export { type CompiledEvaluator, type CompiledRun, compileRules } from './rules/compile-rules.js';
-export { type EngineEvaluator, engineEvaluator, type RuleInput } from './rules/engine-evaluator.js';
+export {
+  type CompiledEvaluator,
+  type CompiledRun,
+  type ContainedRun,
+  compileRules,
+} from './rules/compile-rules.js';
+export {
+  type ContainedFiring,
+  type EngineEvaluator,
+  engineEvaluator,
+  type RuleInput,
+} from './rules/engine-evaluator.js';
 export {
   type AllConditions,
   type AnyConditions,
@@ -48,6 +69,7 @@ export {
   type FactCondition,
   type FactName,
   type FactReference,
+  type FailedRule,
   type FiredRule,
   type NotCondition,
   OPERATOR_NAMES,
@@ -58,6 +80,8 @@ export { parseRules, type RulesCheck, validateRules } from './rules/validate-rul
 export {
   type HealthSummary,
   HealthTally,
+  type RuleErrorCount,
+  RuleErrorTally,
   summarize,
   UNKNOWN_VALUE_LIMIT,
   type UnknownValueCount,

@@ -50,7 +50,28 @@ describe('summarize', () => {
       eligible: 2,
       excluded: 8,
       excludedByReason: { 'demo-tenant': 1, cancelled: 1, 'non-customer': 1, 'unknown-status': 5 },
+      ruleErrors: [],
     });
+  });
+
+  it('counts a rule that fails on some accounts per rule, and decides those accounts without it', async () => {
+    const failing = [
+      {
+        name: 'filter',
+        conditions: { all: [{ fact: 'attributes', path: '$[?(@.x.y)]', operator: 'equal', value: 1 }] },
+        event: { type: 'exclude', params: { reason: 'x' } },
+      },
+    ];
+    const some = [
+      { id: 'a', status: 'Pro', attributes: { x: 1 } },
+      { id: 'b', status: 'Pro', attributes: {} },
+      { id: 'c', status: 'Pro', attributes: { z: null } },
+    ];
+    const s = await summarize(some, defaultCatalog, compileRules(failing));
+    expect(s).toMatchObject({ eligible: 3, ruleErrors: [{ rule: 'filter', index: 0, accounts: 2 }] });
+    expect(s.ruleErrors[0]?.sampleAccountIds).toEqual(['a', 'c']);
+    expect(s.ruleErrors[0]?.message).toMatch(/^jsonPath: Cannot read properties of /);
+    expect(await summarize(some, defaultCatalog, engineEvaluator(failing))).toEqual(s);
   });
 
   it('gives the same summary with the engine evaluator', async () => {

@@ -24,6 +24,60 @@ export interface UnknownValueCount {
   readonly count: number;
 }
 
+/** A rule that failed on some accounts of a run (each such account was decided without it). */
+export interface RuleErrorCount {
+  readonly rule: string;
+  readonly index: number;
+  /** The first error seen. */
+  readonly message: string;
+  readonly accounts: number;
+  /** The first few accounts it failed on. */
+  readonly sampleAccountIds: readonly string[];
+}
+
+const RULE_ERROR_SAMPLES = 5;
+
+/** Counts, per rule, the accounts a rule failed on (`ruleErrors` of their eligibility), with the first few ids. */
+export class RuleErrorTally {
+  readonly #byRule = new Map<
+    number,
+    { rule: string; message: string; accounts: number; sampleAccountIds: string[] }
+  >();
+
+  /** Adds one account's decision (one without failed rules costs one property read). */
+  record(accountId: string, e: Pick<Eligibility, 'ruleErrors'>): void {
+    const errors = e.ruleErrors;
+    if (errors === undefined) return;
+    for (const r of errors) {
+      const seen = this.#byRule.get(r.index);
+      if (!seen)
+        this.#byRule.set(r.index, {
+          rule: r.rule,
+          message: r.message,
+          accounts: 1,
+          sampleAccountIds: [accountId],
+        });
+      else {
+        seen.accounts++;
+        if (seen.sampleAccountIds.length < RULE_ERROR_SAMPLES) seen.sampleAccountIds.push(accountId);
+      }
+    }
+  }
+
+  /** The failed rules, in rule order. */
+  list(): RuleErrorCount[] {
+    return [...this.#byRule]
+      .sort(([a], [b]) => a - b)
+      .map(([index, r]) => ({
+        rule: r.rule,
+        index,
+        message: r.message,
+        accounts: r.accounts,
+        sampleAccountIds: [...r.sampleAccountIds],
+      }));
+  }
+}
+
 export interface HealthSummary {
   readonly total: number;
   /** Counts by canonical status value (Unknown accounts are not here). */
@@ -41,6 +95,8 @@ export interface HealthSummary {
   readonly excluded: number;
   /** Excluded accounts per deciding reason (`unknown-status`, `cancelled`, `non-customer`, or a rule's reason). */
   readonly excludedByReason: Readonly<Record<string, number>>;
+  /** Rules that failed on some accounts, in rule order (empty when every rule evaluated everywhere). */
+  readonly ruleErrors: readonly RuleErrorCount[];
 }
 
 /** A running health tally: add accounts one at a time (constant memory), read the summary at any point. */
@@ -53,6 +109,7 @@ export class HealthTally {
   #byValue = new Map<string, { reason: UnknownReason; count: number }>();
   #untracked = 0;
   #excluded = new Map<string, number>();
+  #ruleErrors = new RuleErrorTally();
 
   constructor(
     private readonly catalog: Catalog,
@@ -75,7 +132,11 @@ export class HealthTally {
   }
 
   /** Counts an account already classified and evaluated (batch code that keeps the decision too). */
-  record(account: Account, c: Classification, e: Pick<Eligibility, 'eligible' | 'reason'>): void {
+  record(
+    account: Account,
+    c: Classification,
+    e: Pick<Eligibility, 'eligible' | 'reason' | 'ruleErrors'>,
+  ): void {
     this.#total++;
     this.#byType[c.statusType]++;
     if (c.statusType === 'unknown') {
@@ -94,6 +155,7 @@ export class HealthTally {
     }
     if (e.eligible) this.#eligible++;
     else this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + 1);
+    this.#ruleErrors.record(account.id, e);
   }
 
   summary(): HealthSummary {
@@ -113,6 +175,7 @@ export class HealthTally {
       eligible: this.#eligible,
       excluded: this.#total - this.#eligible,
       excludedByReason: Object.fromEntries(this.#excluded),
+      ruleErrors: this.#ruleErrors.list(),
     };
   }
 }

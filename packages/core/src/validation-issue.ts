@@ -25,10 +25,12 @@ export function issue(path: readonly (string | number)[], code: string, message:
   return { path, at: formatPath(path), code, message };
 }
 
+/** Zod's issues with their paths; a custom issue's `params.code` (`nul_character`) becomes its code. */
 export function issuesFromZod(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => {
     const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    return issue(path, i.code, i.message);
+    const custom = i.code === 'custom' ? (i as { params?: { code?: unknown } }).params?.code : undefined;
+    return issue(path, typeof custom === 'string' ? custom : i.code, i.message);
   });
 }
 

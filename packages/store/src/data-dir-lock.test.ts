@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
+import { DataDirLockedError, lockDataDir, processStartTime } from './data-dir-lock.js';
 import { openStore } from './open-store.js';
 import { copyPGliteTemplate } from './testing.js';
 
@@ -28,6 +28,51 @@ describe('data directory lock', () => {
     } finally {
       child.kill();
     }
+  });
+
+  it('takes over a lock whose pid now belongs to an unrelated process (a reused pid)', async () => {
+    const dir = tempDir();
+    const unrelated = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      const lock = {
+        pid: unrelated.pid,
+        host: hostname(),
+        since: 'before a crash',
+        started: 'an earlier process',
+      };
+      writeFileSync(`${dir}.lock`, JSON.stringify(lock));
+      const release = lockDataDir(dir);
+      expect(JSON.parse(readFileSync(`${dir}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
+      release();
+    } finally {
+      unrelated.kill();
+    }
+  });
+
+  it('refuses a lock whose pid is still the process that took it (same start time)', async () => {
+    const dir = tempDir();
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      const started = processStartTime(holder.pid as number);
+      expect(started).toBeDefined();
+      writeFileSync(
+        `${dir}.lock`,
+        JSON.stringify({ pid: holder.pid, host: hostname(), since: 'now', started }),
+      );
+      expect(() => lockDataDir(dir)).toThrow(new RegExp(`in use by process ${holder.pid}`));
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('writes its own start time into the lock, so a later start can tell it from a reused pid', () => {
+    const dir = tempDir();
+    const release = lockDataDir(dir);
+    expect(JSON.parse(readFileSync(`${dir}.lock`, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      started: processStartTime(process.pid),
+    });
+    release();
   });
 
   it('takes over a lock left by a dead process and releases it', async () => {

@@ -13,9 +13,21 @@ export type {
   UpdateOutcome,
   UpdateResult,
 } from './ingest.js';
+export { InvalidInputError } from './input-checks.js';
 export { migrations } from './migrations.js';
-export { openStore, type Store, type StoreOptions, storeOptionsFromEnv } from './open-store.js';
+export {
+  openStore,
+  type Store,
+  type StoreOptions,
+  storeOptionsFromEnv,
+  type VersionedWrite,
+} from './open-store.js';
 export type { DayMetrics, UnknownReport } from './reports.js';
 export type { Database } from './schema.js';
-export { TenantNotFoundError, type VersionedCatalog, type VersionedRules } from './tenant-config.js';
+export {
+  TenantNotFoundError,
+  VersionConflictError,
+  type VersionedCatalog,
+  type VersionedRules,
+} from './tenant-config.js';
 export { TENANT_ID_PATTERN, type Tenant, TenantExistsError } from './tenants.js';

@@ -1,5 +1,6 @@
-import { classifyStatus, type StatusType } from '@statuskit/core';
+import { classifyStatus, INPUT_LIMITS, type StatusType } from '@statuskit/core';
 import { type Kysely, sql } from 'kysely';
+import { checkKeys, checkUpdates } from './input-checks.js';
 import type { Database } from './schema.js';
 import { lockTenant, type TenantConfig } from './tenant-config.js';
 
@@ -41,6 +42,11 @@ export interface IngestOptions {
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
   /** When the request arrived; the default observedAt. */
   readonly receivedAt?: Date;
+  /**
+   * How far after `receivedAt` an observedAt may be (default 5 minutes, `INPUT_LIMITS.futureSkewMs`): one
+   * update dated years ahead would make every later real update of its account stale.
+   */
+  readonly maxFutureSkewMs?: number;
 }
 
 interface State {
@@ -57,7 +63,8 @@ const toDate = (v: Date | string | undefined, fallback: Date) =>
  * Applies a batch of status updates atomically. Each update is compared with the account as it stands
  * (including earlier updates of the same batch): an update observed before the account's newest
  * observation is stale (recorded, not applied); a new value is a change (a status event); the same value
- * only refreshes the observation time, name and attributes.
+ * only refreshes the observation time, name and attributes. Refuses the whole batch with InvalidInputError
+ * when any update holds something the database cannot store (see `checkUpdates`).
  */
 export async function applyStatusUpdates(
   db: Kysely<Database>,
@@ -67,6 +74,8 @@ export async function applyStatusUpdates(
   options: IngestOptions = {},
 ): Promise<IngestOutcome> {
   const receivedAt = options.receivedAt ?? new Date();
+  checkUpdates(updates, receivedAt, options.maxFutureSkewMs ?? INPUT_LIMITS.futureSkewMs);
+  if (options.idempotency) checkKeys({ idempotencyKey: options.idempotency.key });
   return db.transaction().execute(async (trx) => {
     await lockTenant(trx, tenantId);
     const idem = options.idempotency;

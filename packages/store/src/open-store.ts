@@ -1,6 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Catalog, EligibilityRule } from '@statuskit/core';
+import {
+  type Catalog,
+  CONNECTOR_STATE_LIMITS,
+  DOCUMENT_LIMITS,
+  type EligibilityRule,
+  INPUT_LIMITS,
+  jsonProblems,
+  timestampProblem,
+  type ValidationIssue,
+  validateRules,
+} from '@statuskit/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { accountCounts } from './account-counts.js';
@@ -17,12 +27,14 @@ import {
   runHealth,
 } from './health-runs.js';
 import { applyStatusUpdates, type IncomingUpdate, type IngestOptions } from './ingest.js';
+import { checkJson, checkKeys, refuse, textIssues } from './input-checks.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { dailyMetrics, unknownReport } from './reports.js';
 import type { Database } from './schema.js';
 import { TenantConfig } from './tenant-config.js';
 import { createTenant, getTenant, listTenants } from './tenants.js';
+import { parsePgTimestamp } from './timestamps.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string. When set, PostgreSQL is used through `pg`. */
@@ -76,6 +88,8 @@ function integerSetting(env: NodeJS.ProcessEnv, name: string, min: number): numb
 
 const OID_INT8 = 20;
 const OID_DATE = 1082;
+const OID_TIMESTAMP = 1114;
+const OID_TIMESTAMPTZ = 1184;
 
 function postgresDialect(options: StoreOptions): { dialect: PostgresDialect; stats: () => ConnectionStats } {
   const types = {
@@ -104,6 +118,35 @@ function postgresDialect(options: StoreOptions): { dialect: PostgresDialect; sta
 
 export type Store = ReturnType<typeof storeApi>;
 
+/** Writes of the catalog or the rules may name the version they were made from (optimistic concurrency). */
+export interface VersionedWrite {
+  /** Save only over this version; another one is a VersionConflictError. Omitted: the last write wins. */
+  readonly expectedVersion?: number | undefined;
+}
+
+function checkRules(rules: readonly EligibilityRule[]): void {
+  const issues: ValidationIssue[] = jsonProblems(rules, DOCUMENT_LIMITS);
+  const checked = validateRules(rules);
+  if (!checked.ok) issues.push(...checked.errors);
+  refuse('rules', issues);
+}
+
+function checkDay(from: Date, to: Date): void {
+  const issues: ValidationIssue[] = [];
+  for (const [name, d] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    const p = timestampProblem(d);
+    if (p) issues.push({ path: [name], at: name, code: p.code, message: p.message });
+  }
+  refuse('metrics range', issues);
+}
+
+/**
+ * The store's operations. Every text that reaches the database and every JSON value and date is checked
+ * first (InvalidInputError), so bad input is refused with its path rather than failing in the database.
+ */
 function storeApi(
   db: Kysely<Database>,
   engine: 'pglite' | 'postgres',
@@ -112,6 +155,7 @@ function storeApi(
 ) {
   const config = new TenantConfig();
   let closing: Promise<void> | undefined;
+  const tenant = (tenantId: string) => checkKeys({ tenantId });
   return {
     engine,
     db,
@@ -125,48 +169,127 @@ function storeApi(
     connectionStats,
     /** The newest migration the database has and the newest this code knows (readiness checks compare them). */
     schemaVersion: () => schemaVersion(db),
-    createTenant: (input: { id?: string; name: string; catalog?: Catalog }) =>
-      createTenant(db, config, input),
-    getTenant: (id: string) => getTenant(db, id),
+    createTenant: async (input: { id?: string; name: string; catalog?: Catalog }) => {
+      refuse('tenant', textIssues(input.name, ['name'], INPUT_LIMITS.tenantNameLength));
+      return createTenant(db, config, input);
+    },
+    getTenant: async (id: string) => {
+      tenant(id);
+      return getTenant(db, id);
+    },
     listTenants: () => listTenants(db),
-    createApiKey: (tenantId: string, name?: string) => createApiKey(db, tenantId, name),
-    listApiKeys: (tenantId: string) => listApiKeys(db, tenantId),
-    revokeApiKey: (tenantId: string, keyId: string) => revokeApiKey(db, tenantId, keyId),
+    createApiKey: async (tenantId: string, name?: string) => {
+      tenant(tenantId);
+      if (name !== undefined) refuse('API key', textIssues(name, ['name'], INPUT_LIMITS.apiKeyNameLength));
+      return createApiKey(db, tenantId, name);
+    },
+    listApiKeys: async (tenantId: string) => {
+      tenant(tenantId);
+      return listApiKeys(db, tenantId);
+    },
+    revokeApiKey: async (tenantId: string, keyId: string) => {
+      checkKeys({ tenantId, keyId });
+      return revokeApiKey(db, tenantId, keyId);
+    },
     verifyApiKey: (key: string) => verifyApiKey(db, key),
-    getCatalog: (tenantId: string) => config.catalog(db, tenantId),
-    putCatalog: (tenantId: string, catalog: Catalog) =>
-      db.transaction().execute((trx) => config.saveCatalog(trx, tenantId, catalog)),
-    getRules: (tenantId: string) => config.rules(db, tenantId),
-    putRules: (tenantId: string, rules: readonly EligibilityRule[]) => config.saveRules(db, tenantId, rules),
-    applyStatusUpdates: (tenantId: string, updates: readonly IncomingUpdate[], options?: IngestOptions) =>
-      applyStatusUpdates(db, config, tenantId, updates, options),
-    getAccount: (tenantId: string, accountId: string) => getAccount(db, tenantId, accountId),
-    accountHistory: (tenantId: string, accountId: string, limit?: number) =>
-      accountHistory(db, tenantId, accountId, limit),
-    listAccounts: (tenantId: string, filter: AccountFilter, cursor: string | undefined, limit: number) =>
-      listAccounts(db, tenantId, filter, cursor, limit),
-    iterateAccounts: (tenantId: string, pageSize?: number) => iterateAccounts(db, tenantId, pageSize),
-    unknownReport: (tenantId: string, limit?: number) => unknownReport(db, tenantId, limit),
-    accountCounts: async (tenantId: string) =>
-      accountCounts(db, tenantId, (await config.catalog(db, tenantId)).catalog),
-    dailyMetrics: async (tenantId: string, from: Date, to: Date) =>
-      dailyMetrics(db, tenantId, (await config.catalog(db, tenantId)).catalog, from, to),
-    runHealth: (
+    getCatalog: async (tenantId: string) => {
+      tenant(tenantId);
+      return config.catalog(db, tenantId);
+    },
+    putCatalog: async (tenantId: string, catalog: Catalog, options: VersionedWrite = {}) => {
+      tenant(tenantId);
+      checkJson('catalog', catalog.toJSON(), DOCUMENT_LIMITS);
+      return db
+        .transaction()
+        .execute((trx) => config.saveCatalog(trx, tenantId, catalog, options.expectedVersion));
+    },
+    getRules: async (tenantId: string) => {
+      tenant(tenantId);
+      return config.rules(db, tenantId);
+    },
+    putRules: async (tenantId: string, rules: readonly EligibilityRule[], options: VersionedWrite = {}) => {
+      tenant(tenantId);
+      checkRules(rules);
+      return config.saveRules(db, tenantId, rules, options.expectedVersion);
+    },
+    applyStatusUpdates: async (
+      tenantId: string,
+      updates: readonly IncomingUpdate[],
+      options?: IngestOptions,
+    ) => {
+      tenant(tenantId);
+      return applyStatusUpdates(db, config, tenantId, updates, options);
+    },
+    getAccount: async (tenantId: string, accountId: string) => {
+      checkKeys({ tenantId, accountId });
+      return getAccount(db, tenantId, accountId);
+    },
+    accountHistory: async (tenantId: string, accountId: string, limit?: number) => {
+      checkKeys({ tenantId, accountId });
+      return accountHistory(db, tenantId, accountId, limit);
+    },
+    listAccounts: async (
+      tenantId: string,
+      filter: AccountFilter,
+      cursor: string | undefined,
+      limit: number,
+    ) => {
+      checkKeys({ tenantId, status: filter.status, cursor });
+      return listAccounts(db, tenantId, filter, cursor, limit);
+    },
+    iterateAccounts: (tenantId: string, pageSize?: number) => {
+      tenant(tenantId);
+      return iterateAccounts(db, tenantId, pageSize);
+    },
+    unknownReport: async (tenantId: string, limit?: number) => {
+      tenant(tenantId);
+      return unknownReport(db, tenantId, limit);
+    },
+    accountCounts: async (tenantId: string) => {
+      tenant(tenantId);
+      return accountCounts(db, tenantId, (await config.catalog(db, tenantId)).catalog);
+    },
+    dailyMetrics: async (tenantId: string, from: Date, to: Date) => {
+      tenant(tenantId);
+      checkDay(from, to);
+      return dailyMetrics(db, tenantId, (await config.catalog(db, tenantId)).catalog, from, to);
+    },
+    runHealth: async (
       tenantId: string,
       options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
-    ) => runHealth(db, config, tenantId, options),
-    getHealthRun: (tenantId: string, runId: string) => getHealthRun(db, tenantId, runId),
-    listHealthRuns: (tenantId: string, limit?: number) => listHealthRuns(db, tenantId, limit),
-    healthRunExclusions: (
+    ) => {
+      tenant(tenantId);
+      return runHealth(db, config, tenantId, options);
+    },
+    getHealthRun: async (tenantId: string, runId: string) => {
+      checkKeys({ tenantId, runId });
+      return getHealthRun(db, tenantId, runId);
+    },
+    listHealthRuns: async (tenantId: string, limit?: number) => {
+      tenant(tenantId);
+      return listHealthRuns(db, tenantId, limit);
+    },
+    healthRunExclusions: async (
       tenantId: string,
       run: HealthRun,
       cursor: string | undefined,
       limit: number,
       filter?: { reason?: string | undefined },
-    ) => healthRunExclusions(db, tenantId, run, cursor, limit, filter),
-    getConnectorState: (tenantId: string, connector: string) => getConnectorState(db, tenantId, connector),
-    putConnectorState: (tenantId: string, connector: string, state: Record<string, unknown>) =>
-      putConnectorState(db, tenantId, connector, state),
+    ) => {
+      checkKeys({ tenantId, cursor });
+      if (filter?.reason !== undefined)
+        refuse('exclusions filter', textIssues(filter.reason, ['reason'], 500));
+      return healthRunExclusions(db, tenantId, run, cursor, limit, filter);
+    },
+    getConnectorState: async (tenantId: string, connector: string) => {
+      checkKeys({ tenantId, connector });
+      return getConnectorState(db, tenantId, connector);
+    },
+    putConnectorState: async (tenantId: string, connector: string, state: Record<string, unknown>) => {
+      checkKeys({ tenantId, connector });
+      checkJson('connector state', state, CONNECTOR_STATE_LIMITS);
+      return putConnectorState(db, tenantId, connector, state);
+    },
   };
 }
 
@@ -206,8 +329,14 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     process.once('exit', release);
   }
   try {
+    // PGlite's own timestamp parser reads years below 100 as 19xx: read them exactly.
+    const parsers = {
+      [OID_DATE]: (v: string) => v,
+      [OID_TIMESTAMP]: parsePgTimestamp,
+      [OID_TIMESTAMPTZ]: parsePgTimestamp,
+    };
     const pglite = await PGlite.create({
-      parsers: { [OID_DATE]: (v: string) => v },
+      parsers,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });

@@ -1,6 +1,7 @@
 import { type Catalog, classifyStatus, type StatusType, type UnknownReason } from '@statuskit/core';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
+import { pgTimestamp } from './timestamps.js';
 
 export interface UnknownReport {
   readonly total: number;
@@ -72,6 +73,8 @@ export interface DayMetrics {
 
 const DAY_MS = 86_400_000;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+/** Midnight UTC of a day (Date.UTC would read years below 100 as 19xx). */
+const dayStart = (d: Date) => new Date(d.getTime() - (((d.getTime() % DAY_MS) + DAY_MS) % DAY_MS));
 
 /**
  * Key metrics per UTC day from the status events: the state at each day's end and the transitions during
@@ -84,12 +87,12 @@ export async function dailyMetrics(
   from: Date,
   to: Date,
 ): Promise<DayMetrics[]> {
-  const start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()));
-  const end = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), to.getUTCDate()) + DAY_MS);
+  const start = dayStart(from);
+  const end = new Date(dayStart(to).getTime() + DAY_MS);
   // State at each day's end: each account's last change observed before the end of that day.
   const states = await sql<{ day: Date; to_status: string | null; n: number }>`
     WITH days AS (
-      SELECT generate_series(${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz - interval '1 day', interval '1 day') AS day
+      SELECT generate_series(${pgTimestamp(start)}::timestamptz, ${pgTimestamp(end)}::timestamptz - interval '1 day', interval '1 day') AS day
     )
     SELECT d.day, s.to_status, count(*)::int AS n
     FROM days d
@@ -110,7 +113,7 @@ export async function dailyMetrics(
     SELECT date_trunc('day', observed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, from_status, to_status, count(*)::int AS n
     FROM status_events
     WHERE tenant_id = ${tenantId} AND kind = 'change' AND from_status IS NOT NULL
-      AND observed_at >= ${start.toISOString()}::timestamptz AND observed_at < ${end.toISOString()}::timestamptz
+      AND observed_at >= ${pgTimestamp(start)}::timestamptz AND observed_at < ${pgTimestamp(end)}::timestamptz
     GROUP BY 1, 2, 3
   `.execute(db);
 

@@ -30,6 +30,51 @@ export class TenantNotFoundError extends Error {
   override readonly name = 'TenantNotFoundError';
 }
 
+/** A catalog or rule set was saved over a version other than the one the writer read. */
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(
+    readonly subject: 'catalog' | 'rules',
+    readonly expectedVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(
+      `The ${subject} is at version ${currentVersion}, not ${expectedVersion}: someone saved it since it was read.`,
+    );
+  }
+}
+
+/**
+ * Writes a new catalog or rule set and bumps its version, only over `expectedVersion` when given. Returns
+ * the new version; TenantNotFoundError when the tenant has none, VersionConflictError when the version moved.
+ */
+async function saveVersioned(
+  db: Db,
+  table: 'catalogs' | 'rule_sets',
+  tenantId: string,
+  document: { readonly catalog: string } | { readonly rules: string },
+  expectedVersion: number | undefined,
+): Promise<number> {
+  let update = db
+    .updateTable(table)
+    .set({ ...document, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .where('tenant_id', '=', tenantId);
+  if (expectedVersion !== undefined) update = update.where('version', '=', expectedVersion);
+  const saved = await update.returning('version').executeTakeFirst();
+  if (saved) return saved.version;
+  const row = await db
+    .selectFrom(table)
+    .select('version')
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  if (!row) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+  throw new VersionConflictError(
+    table === 'catalogs' ? 'catalog' : 'rules',
+    expectedVersion as number,
+    row.version,
+  );
+}
+
 /**
  * Catalogs and rules per tenant, cached by version: every read checks the version in the database (so a
  * change made by another process is seen at once) and parses or compiles only when it moved.
@@ -98,20 +143,22 @@ export class TenantConfig {
   /**
    * Saves a catalog and re-classifies every account of the tenant in the same transaction (classification
    * derives from the raw status and the catalog). Returns the new version and how many accounts changed.
+   * With `expectedVersion`, saves only over that version (VersionConflictError otherwise).
    */
   async saveCatalog(
     db: Db,
     tenantId: string,
     catalog: Catalog,
+    expectedVersion?: number,
   ): Promise<{ version: number; reclassified: number }> {
     await lockTenant(db, tenantId);
-    const saved = await db
-      .updateTable('catalogs')
-      .set({ catalog: JSON.stringify(catalog), version: sql`version + 1`, updated_at: sql`now()` })
-      .where('tenant_id', '=', tenantId)
-      .returning('version')
-      .executeTakeFirst();
-    if (!saved) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
+    const version = await saveVersioned(
+      db,
+      'catalogs',
+      tenantId,
+      { catalog: JSON.stringify(catalog) },
+      expectedVersion,
+    );
     const raws = await db
       .selectFrom('accounts')
       .select('raw_status')
@@ -140,18 +187,25 @@ export class TenantConfig {
       `.execute(db);
       reclassified += Number(result.numAffectedRows ?? 0);
     }
-    return { version: saved.version, reclassified };
+    return { version, reclassified };
   }
 
-  async saveRules(db: Db, tenantId: string, rules: readonly EligibilityRule[]): Promise<{ version: number }> {
-    const saved = await db
-      .updateTable('rule_sets')
-      .set({ rules: JSON.stringify(rules), version: sql`version + 1`, updated_at: sql`now()` })
-      .where('tenant_id', '=', tenantId)
-      .returning('version')
-      .executeTakeFirst();
-    if (!saved) throw new TenantNotFoundError(`tenant ${tenantId} not found`);
-    return { version: saved.version };
+  /** Saves a rule set; with `expectedVersion`, only over that version (VersionConflictError otherwise). */
+  async saveRules(
+    db: Db,
+    tenantId: string,
+    rules: readonly EligibilityRule[],
+    expectedVersion?: number,
+  ): Promise<{ version: number }> {
+    return {
+      version: await saveVersioned(
+        db,
+        'rule_sets',
+        tenantId,
+        { rules: JSON.stringify(rules) },
+        expectedVersion,
+      ),
+    };
   }
 }
 

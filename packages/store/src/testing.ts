@@ -95,19 +95,29 @@ export async function openTestStore(
   }
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
-  const schema = `statuskit_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchemaName();
   const store = await openStore({ databaseUrl, schema, poolSize: 4 });
   const close = store.close;
   return Object.assign(store, {
     close: async () => {
       await close();
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
+      await dropTestSchema(databaseUrl, schema);
     },
   });
+}
+
+/** A unique name for a test's own PostgreSQL schema. */
+export const testSchemaName = (prefix = 'statuskit_test'): string =>
+  `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+
+/** Drops a test's PostgreSQL schema and everything in it. */
+export async function dropTestSchema(databaseUrl: string, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new TypeError(`not a schema name: ${schema}`);
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await admin.end();
+  }
 }

@@ -2,7 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { copyPGliteTemplate } from '@statuskit/store/testing';
+import {
+  copyPGliteTemplate,
+  dropTestSchema,
+  type TestEngine,
+  testSchemaName,
+} from '@statuskit/store/testing';
 import { type StartedProcess, startProcess } from './processes.js';
 
 /** The built API (`npm start`'s process): tests that start it depend on `@statuskit/api#build`. */
@@ -16,14 +21,20 @@ export interface ApiProcess extends StartedProcess {
 }
 
 export interface StartApiOptions {
-  /** PGlite data directory. Default: a new temporary one, removed when the process is stopped. */
+  /**
+   * PGlite data directory (also read from `env.STATUSKIT_DATA_DIR`). Default: a new temporary one, removed
+   * when the process is stopped. Unused when `env.DATABASE_URL` is set.
+   */
   readonly dataDir?: string;
   /**
    * Start a new data directory from `initdb`, as a first `npm start` does. Default false: it is copied from
    * the migrated template, which saves seconds of CPU per process.
    */
   readonly fresh?: boolean;
-  /** Added to the environment (DATABASE_URL is removed unless given here: the API runs on PGlite). */
+  /**
+   * Added to the environment. DATABASE_URL is removed unless given here: by default the API runs on PGlite.
+   * {@link apiDatabase} gives the environment of a database that outlives one process.
+   */
   readonly env?: NodeJS.ProcessEnv;
   readonly args?: readonly string[];
 }
@@ -34,12 +45,14 @@ export interface StartApiOptions {
  * first (use {@link startProcess} with {@link apiMain} to watch a start that is meant to fail).
  */
 export async function startApi(options: StartApiOptions = {}): Promise<ApiProcess> {
-  const owned = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'statuskit-api-')) : undefined;
-  const dataDir = options.dataDir ?? join(owned as string, 'data');
-  if (!options.fresh && !existsSync(dataDir)) await copyPGliteTemplate(dataDir);
+  const postgres = Boolean(options.env?.DATABASE_URL);
+  const given = options.dataDir ?? options.env?.STATUSKIT_DATA_DIR;
+  const owned = given === undefined ? mkdtempSync(join(tmpdir(), 'statuskit-api-')) : undefined;
+  const dataDir = given ?? join(owned as string, 'data');
+  if (!postgres && !options.fresh && !existsSync(dataDir)) await copyPGliteTemplate(dataDir);
   const { DATABASE_URL: _pglite, ...inherited } = process.env;
   const started = startProcess(process.execPath, [apiMain, ...(options.args ?? [])], {
-    env: { ...inherited, PORT: '0', STATUSKIT_SCHEDULER: 'off', STATUSKIT_DATA_DIR: dataDir, ...options.env },
+    env: { ...inherited, PORT: '0', STATUSKIT_SCHEDULER: 'off', ...options.env, STATUSKIT_DATA_DIR: dataDir },
   });
   const cleanup = () => {
     if (owned) rmSync(owned, { recursive: true, force: true });
@@ -66,4 +79,31 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
     cleanup();
     throw error;
   }
+}
+
+/** The environment of a database for API processes (restarts included), and the function that removes it. */
+export interface ApiDatabase {
+  readonly env: { readonly [name: string]: string };
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A fresh database for API processes started with `startApi({ env: database.env })`: a PGlite data directory
+ * (made from the migrated template by the first start), or a PostgreSQL schema of its own on DATABASE_URL.
+ */
+export function apiDatabase(engine: TestEngine, env: NodeJS.ProcessEnv = process.env): ApiDatabase {
+  if (engine === 'pglite') {
+    const dir = mkdtempSync(join(tmpdir(), 'statuskit-api-'));
+    return {
+      env: { STATUSKIT_DATA_DIR: join(dir, 'data') },
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('DATABASE_URL is not set');
+  const schema = testSchemaName('statuskit_proc');
+  return {
+    env: { DATABASE_URL: databaseUrl, STATUSKIT_DB_SCHEMA: schema },
+    cleanup: () => dropTestSchema(databaseUrl, schema),
+  };
 }

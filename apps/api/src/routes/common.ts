@@ -8,7 +8,7 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
 });
 
-const problemResponse = (description: string) => ({
+export const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: ProblemSchema } },
   description,
 });
@@ -18,7 +18,17 @@ export const errors = {
   400: problemResponse('The request is not valid; `errors` lists each bad field with its path.'),
   401: problemResponse('Missing or invalid API key.'),
   404: problemResponse('Not found (or not visible to this tenant).'),
+  429: {
+    ...problemResponse(
+      'Too many failed authentications from this address or for this key; `Retry-After` says when to try again.',
+    ),
+    headers: { 'Retry-After': { schema: { type: 'integer' as const }, description: 'Seconds to wait.' } },
+  },
 } as const;
+
+export const preconditionFailed = problemResponse(
+  'If-Match names another version: someone saved since it was read (`currentVersion`, and its ETag).',
+);
 
 export const body = <T extends z.ZodType>(schema: T, description?: string) => ({
   body: {

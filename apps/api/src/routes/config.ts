@@ -1,27 +1,73 @@
 import { createRoute } from '@hono/zod-openapi';
-import { checkCatalog, classifyStatus, compileRules, evaluate, validateRules } from '@statuskit/core';
-import { coreAccount, type Store } from '@statuskit/store';
-import type { App } from '../app-env.js';
-import { requireTenant } from '../auth.js';
-import { fail } from '../problem.js';
 import {
-  CatalogBodySchema,
-  CatalogResponseSchema,
-  RulesBodySchema,
-  RulesPreviewSchema,
-  RulesResponseSchema,
-} from '../schemas.js';
+  checkCatalog,
+  classifyStatus,
+  compileRules,
+  evaluate,
+  RuleErrorTally,
+  validateRules,
+} from '@statuskit/core';
+import { coreAccount } from '@statuskit/store';
+import type { Context } from 'hono';
+import { type App, type AppEnv, markApplied } from '../app-env.js';
+import { requireTenant } from '../auth.js';
+import { CatalogBodySchema, IfMatchHeaders, RulesBodySchema } from '../input-schemas.js';
+import { fail } from '../problem.js';
+import type { RouteDeps } from '../route-deps.js';
+import { CatalogResponseSchema, RulesPreviewSchema, RulesResponseSchema } from '../schemas.js';
 import { eligibilityView } from '../views.js';
-import { body, errors, json, security } from './common.js';
+import { body, errors, json, preconditionFailed, security } from './common.js';
 
 const SAMPLES = 20;
 
-export function registerConfigRoutes(app: App, store: Store, now: () => Date): void {
-  for (const path of ['/v1/catalog', '/v1/rules', '/v1/rules/*']) app.use(path, requireTenant(store));
+/** An entity tag for a version of the catalog or the rules. */
+const etag = (version: number) => `"${version}"`;
 
-  const catalogResponse = async (tenantId: string) => {
-    const { catalog, version, updatedAt } = await store.getCatalog(tenantId);
+/**
+ * The version an `If-Match` header asks to save over: undefined for none or `*` (the resource always
+ * exists), else the current version when one of the listed strong tags names it; otherwise a 412.
+ */
+async function expectedVersion(
+  header: string | undefined,
+  current: () => Promise<number>,
+): Promise<number | undefined> {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const versions = [...header.matchAll(/(W\/)?"([^"]*)"/g)]
+    .filter((m) => m[1] === undefined && /^[0-9]{1,15}$/.test(m[2] as string))
+    .map((m) => Number(m[2]));
+  if (versions.length === 1) return versions[0];
+  const version = await current();
+  if (versions.includes(version)) return version;
+  return fail(
+    412,
+    'version-conflict',
+    `The current version is ${version}, not one If-Match names: someone saved it since it was read.`,
+    { currentVersion: version },
+    { ETag: etag(version) },
+  );
+}
+
+export function registerConfigRoutes(app: App, deps: RouteDeps): void {
+  const { store, now } = deps;
+  for (const path of ['/v1/catalog', '/v1/rules', '/v1/rules/*']) app.use(path, requireTenant(deps.auth));
+
+  const catalogResponse = async (c: Context<AppEnv>) => {
+    const { catalog, version, updatedAt } = await store.getCatalog(c.var.tenantId);
+    c.header('ETag', etag(version));
     return { catalog: catalog.toJSON(), version, updatedAt: updatedAt.toISOString() };
+  };
+  const rulesResponse = async (
+    c: Context<AppEnv>,
+    warnings?: ReturnType<typeof validateRules>['warnings'],
+  ) => {
+    const { rules, version, updatedAt } = await store.getRules(c.var.tenantId);
+    c.header('ETag', etag(version));
+    return {
+      rules: [...rules],
+      version,
+      updatedAt: updatedAt.toISOString(),
+      warnings: warnings ?? validateRules(rules).warnings,
+    };
   };
 
   app.openapi(
@@ -29,11 +75,11 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
       method: 'get',
       path: '/v1/catalog',
       tags: ['catalog'],
-      summary: "The tenant's catalog of statuses.",
+      summary: "The tenant's catalog of statuses (ETag: its version).",
       security,
-      responses: { 200: json(CatalogResponseSchema, 'Catalog'), 401: errors[401] },
+      responses: { 200: json(CatalogResponseSchema, 'Catalog'), 401: errors[401], 429: errors[429] },
     }),
-    async (c) => c.json((await catalogResponse(c.var.tenantId)) as never, 200),
+    async (c) => c.json((await catalogResponse(c)) as never, 200),
   );
 
   app.openapi(
@@ -41,9 +87,9 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
       method: 'put',
       path: '/v1/catalog',
       tags: ['catalog'],
-      summary: 'Replace the catalog; every account is re-classified.',
+      summary: 'Replace the catalog; every account is re-classified. With If-Match, only over that version.',
       security,
-      request: body(CatalogBodySchema),
+      request: { headers: IfMatchHeaders, ...body(CatalogBodySchema) },
       responses: {
         200: json(
           CatalogResponseSchema.extend({ reclassified: CatalogResponseSchema.shape.version }),
@@ -51,14 +97,24 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
         ),
         400: errors[400],
         401: errors[401],
+        412: preconditionFailed,
+        429: errors[429],
       },
     }),
     async (c) => {
+      const tenantId = c.var.tenantId;
       const checked = checkCatalog(c.req.valid('json'));
       if (!checked.ok)
         return fail(400, 'invalid-catalog', 'The catalog is not valid.', { errors: checked.issues });
-      const { reclassified } = await store.putCatalog(c.var.tenantId, checked.catalog);
-      return c.json({ ...(await catalogResponse(c.var.tenantId)), reclassified } as never, 200);
+      const expected = await expectedVersion(
+        c.req.valid('header')['if-match'],
+        async () => (await store.getCatalog(tenantId)).version,
+      );
+      const { reclassified } = await store.putCatalog(tenantId, checked.catalog, {
+        expectedVersion: expected,
+      });
+      markApplied(c);
+      return c.json({ ...(await catalogResponse(c)), reclassified } as never, 200);
     },
   );
 
@@ -67,22 +123,11 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
       method: 'get',
       path: '/v1/rules',
       tags: ['rules'],
-      summary: "The tenant's eligibility rules.",
+      summary: "The tenant's eligibility rules (ETag: their version).",
       security,
-      responses: { 200: json(RulesResponseSchema, 'Rules'), 401: errors[401] },
+      responses: { 200: json(RulesResponseSchema, 'Rules'), 401: errors[401], 429: errors[429] },
     }),
-    async (c) => {
-      const { rules, version, updatedAt } = await store.getRules(c.var.tenantId);
-      return c.json(
-        {
-          rules: [...rules],
-          version,
-          updatedAt: updatedAt.toISOString(),
-          warnings: validateRules(rules).warnings,
-        } as never,
-        200,
-      );
-    },
+    async (c) => c.json((await rulesResponse(c)) as never, 200),
   );
 
   app.openapi(
@@ -91,29 +136,32 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
       path: '/v1/rules',
       tags: ['rules'],
       summary:
-        'Replace the eligibility rules (validated; warnings come back for legal but surprising rules).',
+        'Replace the eligibility rules (validated; warnings come back for legal but surprising rules). With If-Match, only over that version.',
       security,
-      request: body(RulesBodySchema),
-      responses: { 200: json(RulesResponseSchema, 'Saved'), 400: errors[400], 401: errors[401] },
+      request: { headers: IfMatchHeaders, ...body(RulesBodySchema) },
+      responses: {
+        200: json(RulesResponseSchema, 'Saved'),
+        400: errors[400],
+        401: errors[401],
+        412: preconditionFailed,
+        429: errors[429],
+      },
     }),
     async (c) => {
+      const tenantId = c.var.tenantId;
       const checked = validateRules(c.req.valid('json'));
       if (!checked.ok)
         return fail(400, 'invalid-rules', 'The rules are not valid.', {
           errors: checked.errors,
           warnings: checked.warnings,
         });
-      await store.putRules(c.var.tenantId, checked.rules);
-      const { rules, version, updatedAt } = await store.getRules(c.var.tenantId);
-      return c.json(
-        {
-          rules: [...rules],
-          version,
-          updatedAt: updatedAt.toISOString(),
-          warnings: checked.warnings,
-        } as never,
-        200,
+      const expected = await expectedVersion(
+        c.req.valid('header')['if-match'],
+        async () => (await store.getRules(tenantId)).version,
       );
+      await store.putRules(tenantId, checked.rules, { expectedVersion: expected });
+      markApplied(c);
+      return c.json((await rulesResponse(c, checked.warnings)) as never, 200);
     },
   );
 
@@ -122,10 +170,16 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
       method: 'post',
       path: '/v1/rules/preview',
       tags: ['rules'],
-      summary: 'Dry run: who would enter or leave health with the proposed rules. Nothing is saved.',
+      summary:
+        'Dry run: who would enter or leave health with the proposed rules, and on which accounts a rule would fail. Nothing is saved.',
       security,
       request: body(RulesBodySchema),
-      responses: { 200: json(RulesPreviewSchema, 'Preview'), 400: errors[400], 401: errors[401] },
+      responses: {
+        200: json(RulesPreviewSchema, 'Preview'),
+        400: errors[400],
+        401: errors[401],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const checked = validateRules(c.req.valid('json'));
@@ -152,12 +206,14 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
       const leaving: typeof entering = [];
       let enteringCount = 0;
       let leavingCount = 0;
+      const ruleErrors = new RuleErrorTally();
       for await (const page of store.iterateAccounts(tenantId)) {
         for (const stored of page) {
           const account = coreAccount(stored);
           const cls = classifyStatus(account.status, catalog);
           const before = evaluate(cls, account, current, options);
           const after = evaluate(cls, account, proposed, options);
+          ruleErrors.record(stored.id, after);
           total++;
           if (before.eligible) eligibleNow++;
           if (after.eligible) eligibleWithProposed++;
@@ -188,6 +244,7 @@ export function registerConfigRoutes(app: App, store: Store, now: () => Date): v
           entering: enteringCount,
           leaving: leavingCount,
           samples: { entering, leaving },
+          ruleErrors: ruleErrors.list(),
           warnings: checked.warnings,
         } as never,
         200,

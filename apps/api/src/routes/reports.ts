@@ -1,14 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { HealthRun, Store } from '@statuskit/store';
-import type { App } from '../app-env.js';
+import type { HealthRun } from '@statuskit/store';
+import { type App, markApplied } from '../app-env.js';
 import { requireTenant } from '../auth.js';
+import { cursor, day, limit, RunParams, text } from '../input-schemas.js';
 import { fail } from '../problem.js';
+import type { RouteDeps } from '../route-deps.js';
 import { ExclusionPageSchema, HealthRunSchema, MetricsSchema, UnknownReportSchema } from '../schemas.js';
 import { eligibilityView, iso } from '../views.js';
 import { errors, json, security } from './common.js';
 
 const DAY_MS = 86_400_000;
 const MAX_METRIC_DAYS = 366;
+const FIRST_DAY = Date.parse('0001-01-01T00:00:00Z');
 
 export const runView = (r: HealthRun) => ({
   ...r,
@@ -17,9 +20,10 @@ export const runView = (r: HealthRun) => ({
   summary: r.summary as Record<string, unknown> | null,
 });
 
-export function registerReportRoutes(app: App, store: Store, now: () => Date): void {
+export function registerReportRoutes(app: App, deps: RouteDeps): void {
+  const { store, now } = deps;
   for (const path of ['/v1/reports/*', '/v1/metrics', '/v1/health-runs', '/v1/health-runs/*'])
-    app.use(path, requireTenant(store));
+    app.use(path, requireTenant(deps.auth));
 
   app.openapi(
     createRoute({
@@ -28,12 +32,11 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
       tags: ['reports'],
       summary: 'Unknown accounts grouped by reason and raw value, with counts and sample ids.',
       security,
-      responses: { 200: json(UnknownReportSchema, 'Report'), 401: errors[401] },
+      responses: { 200: json(UnknownReportSchema, 'Report'), 401: errors[401], 429: errors[429] },
     }),
     async (c) => c.json((await store.unknownReport(c.var.tenantId)) as never, 200),
   );
 
-  const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD');
   app.openapi(
     createRoute({
       method: 'get',
@@ -43,14 +46,20 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
         'Per UTC day: counts by status and type, Unknown, conversions, churn, reactivations, plan changes.',
       security,
       request: { query: z.object({ from: day.optional(), to: day.optional() }) },
-      responses: { 200: json(MetricsSchema, 'Metrics'), 400: errors[400], 401: errors[401] },
+      responses: {
+        200: json(MetricsSchema, 'Metrics'),
+        400: errors[400],
+        401: errors[401],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
       const to = q.to ? new Date(`${q.to}T00:00:00Z`) : now();
-      const from = q.from ? new Date(`${q.from}T00:00:00Z`) : new Date(to.getTime() - 29 * DAY_MS);
-      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
-        return fail(400, 'invalid-range', 'from and to must be real days.');
+      // By default the 30 days up to `to`, but never before the first day of year 1.
+      const from = q.from
+        ? new Date(`${q.from}T00:00:00Z`)
+        : new Date(Math.max(to.getTime() - 29 * DAY_MS, FIRST_DAY));
       if (from > to) return fail(400, 'invalid-range', 'from must not be after to.');
       if ((to.getTime() - from.getTime()) / DAY_MS >= MAX_METRIC_DAYS)
         return fail(400, 'invalid-range', `At most ${MAX_METRIC_DAYS} days per request.`);
@@ -66,11 +75,12 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
       tags: ['health runs'],
       summary: 'Run the health calculation now; answers when it is done.',
       security,
-      responses: { 201: json(HealthRunSchema, 'The finished run'), 401: errors[401] },
+      responses: { 201: json(HealthRunSchema, 'The finished run'), 401: errors[401], 429: errors[429] },
     }),
     async (c) => {
       const run = await store.runHealth(c.var.tenantId, { trigger: 'manual', now: now() });
       if (!run) throw new Error('a manual run was not created');
+      markApplied(c);
       return c.json(runView(run) as never, 201);
     },
   );
@@ -87,6 +97,7 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
         200: json(z.object({ runs: z.array(HealthRunSchema) }), 'Runs'),
         400: errors[400],
         401: errors[401],
+        429: errors[429],
       },
     }),
     async (c) =>
@@ -98,7 +109,6 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
       ),
   );
 
-  const runParams = z.object({ runId: z.string().regex(/^hr_[0-9a-z]+$/) });
   app.openapi(
     createRoute({
       method: 'get',
@@ -106,8 +116,14 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
       tags: ['health runs'],
       summary: 'One health run with its summary.',
       security,
-      request: { params: runParams },
-      responses: { 200: json(HealthRunSchema, 'Run'), 401: errors[401], 404: errors[404] },
+      request: { params: RunParams },
+      responses: {
+        200: json(HealthRunSchema, 'Run'),
+        400: errors[400],
+        401: errors[401],
+        404: errors[404],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const run = await store.getHealthRun(c.var.tenantId, c.req.valid('param').runId);
@@ -125,13 +141,13 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
         'The accounts a run excluded (all, or those of one deciding reason), with the reasons, in id order.',
       security,
       request: {
-        params: runParams,
+        params: RunParams,
         query: z.object({
-          reason: z.string().min(1).max(500).optional().openapi({
+          reason: text(500).min(1).optional().openapi({
             description: "Only this deciding reason (a key of the run's summary.excludedByReason).",
           }),
-          cursor: z.string().max(255).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          cursor,
+          limit,
         }),
       },
       responses: {
@@ -139,6 +155,7 @@ export function registerReportRoutes(app: App, store: Store, now: () => Date): v
         400: errors[400],
         401: errors[401],
         404: errors[404],
+        429: errors[429],
       },
     }),
     async (c) => {

@@ -1,30 +1,73 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { classifyStatus, evaluate } from '@statuskit/core';
-import { coreAccount, type IncomingUpdate, type Store } from '@statuskit/store';
-import type { App } from '../app-env.js';
+import { classifyStatus, evaluate, formatPath, INPUT_LIMITS, type ValidationIssue } from '@statuskit/core';
+import { coreAccount, type IncomingUpdate } from '@statuskit/store';
+import { type App, markApplied } from '../app-env.js';
 import { requireTenant } from '../auth.js';
-import { fail } from '../problem.js';
 import {
   AccountIdSchema,
+  BatchBodySchema,
+  ConnectorParams,
+  ConnectorStateSchema,
+  cursor,
+  IDEMPOTENCY_KEY,
+  limit,
+  StatusUpdateBodySchema,
+  text,
+} from '../input-schemas.js';
+import { fail } from '../problem.js';
+import type { RouteDeps } from '../route-deps.js';
+import {
   AccountPageSchema,
   AccountSchema,
-  BatchBodySchema,
   BatchResultSchema,
-  ConnectorStateSchema,
-  ProblemSchema,
-  StatusUpdateBodySchema,
   StatusUpdateResponseSchema,
 } from '../schemas.js';
 import { accountView } from '../views.js';
-import { body, errors, json, security } from './common.js';
+import { body, errors, json, problemResponse, security } from './common.js';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const SCAN_LIMIT = 50_000;
 
-export function registerStatusRoutes(app: App, store: Store, now: () => Date): void {
+/**
+ * Refuses updates observed more than the allowed skew after the server's time (a typo such as 9000-01-01
+ * would make every later real update of the account stale), naming each one and giving the server's time.
+ */
+function refuseFuture(
+  updates: readonly { observedAt?: string | undefined }[],
+  now: Date,
+  maxFutureSkewMs: number,
+  pathOf: (index: number) => (string | number)[],
+): void {
+  const latest = now.getTime() + maxFutureSkewMs;
+  const issues: ValidationIssue[] = [];
+  updates.forEach((u, i) => {
+    if (u.observedAt !== undefined && Date.parse(u.observedAt) > latest) {
+      const path = pathOf(i);
+      issues.push({
+        path,
+        at: formatPath(path),
+        code: 'in_future',
+        message: `is more than ${maxFutureSkewMs / 1000} seconds after the server's time`,
+      });
+    }
+  });
+  if (issues.length > 0)
+    fail(
+      400,
+      'observed-in-future',
+      `observedAt may be at most ${maxFutureSkewMs / 1000} seconds after the server's time (${now.toISOString()}).`,
+      {
+        errors: issues.slice(0, 100),
+        serverTime: now.toISOString(),
+        maxFutureSkewSeconds: maxFutureSkewMs / 1000,
+      },
+    );
+}
+
+export function registerStatusRoutes(app: App, deps: RouteDeps): void {
+  const { store, now, maxFutureSkewMs } = deps;
   for (const path of ['/v1/accounts', '/v1/accounts/*', '/v1/statuses:batch', '/v1/connectors/*'])
-    app.use(path, requireTenant(store));
+    app.use(path, requireTenant(deps.auth));
 
   const view = async (tenantId: string, accountId: string, withHistory: boolean) => {
     const account = await store.getAccount(tenantId, accountId);
@@ -46,14 +89,18 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
         200: json(StatusUpdateResponseSchema, 'Applied, unchanged or stale (see result.outcome)'),
         400: errors[400],
         401: errors[401],
+        429: errors[429],
       },
     }),
     async (c) => {
       const tenantId = c.var.tenantId;
       const { accountId } = c.req.valid('param');
       const update: IncomingUpdate = { accountId, ...c.req.valid('json') };
-      const outcome = await store.applyStatusUpdates(tenantId, [update], { receivedAt: now() });
+      const receivedAt = now();
+      refuseFuture([update as { observedAt?: string }], receivedAt, maxFutureSkewMs, () => ['observedAt']);
+      const outcome = await store.applyStatusUpdates(tenantId, [update], { receivedAt, maxFutureSkewMs });
       if (outcome.kind !== 'applied') throw new Error('unexpected idempotency outcome');
+      markApplied(c);
       const result = outcome.result.results[0];
       const account = await view(tenantId, accountId, false);
       return c.json({ result, account } as never, 200);
@@ -78,14 +125,9 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
         ),
         400: errors[400],
         401: errors[401],
-        409: {
-          content: { 'application/problem+json': { schema: ProblemSchema } },
-          description: 'Idempotency-Key reused with another body',
-        },
-        413: {
-          content: { 'application/problem+json': { schema: ProblemSchema } },
-          description: 'Body too large',
-        },
+        409: problemResponse('Idempotency-Key reused with another body'),
+        413: problemResponse('Body too large'),
+        429: errors[429],
       },
     }),
     async (c) => {
@@ -95,10 +137,14 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
       const idempotency = key
         ? { key, requestHash: createHash('sha256').update(JSON.stringify(input)).digest('hex') }
         : undefined;
+      const receivedAt = now();
+      refuseFuture(input.updates, receivedAt, maxFutureSkewMs, (i) => ['updates', i, 'observedAt']);
       const outcome = await store.applyStatusUpdates(tenantId, input.updates, {
-        receivedAt: now(),
+        receivedAt,
+        maxFutureSkewMs,
         ...(idempotency ? { idempotency } : {}),
       });
+      if (outcome.kind === 'applied') markApplied(c);
       if (outcome.kind === 'conflict') {
         return fail(
           409,
@@ -120,7 +166,13 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
         'One account: status, classification, eligibility with reasons, and its history (newest first).',
       security,
       request: { params: z.object({ accountId: AccountIdSchema }) },
-      responses: { 200: json(AccountSchema, 'Account'), 401: errors[401], 404: errors[404] },
+      responses: {
+        200: json(AccountSchema, 'Account'),
+        400: errors[400],
+        401: errors[401],
+        404: errors[404],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const account = await view(c.var.tenantId, c.req.valid('param').accountId, true);
@@ -139,13 +191,18 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
       request: {
         query: z.object({
           statusType: z.enum(['free', 'paying', 'cancelled', 'unknown']).optional(),
-          status: z.string().max(200).optional(),
+          status: text(INPUT_LIMITS.statusLength).optional(),
           eligible: z.enum(['true', 'false']).optional(),
-          cursor: z.string().max(255).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          cursor,
+          limit,
         }),
       },
-      responses: { 200: json(AccountPageSchema, 'A page of accounts'), 400: errors[400], 401: errors[401] },
+      responses: {
+        200: json(AccountPageSchema, 'A page of accounts'),
+        400: errors[400],
+        401: errors[401],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const tenantId = c.var.tenantId;
@@ -192,7 +249,6 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
     },
   );
 
-  const connectorParams = z.object({ connector: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/) });
   app.openapi(
     createRoute({
       method: 'get',
@@ -200,8 +256,14 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
       tags: ['connectors'],
       summary: "A connector's saved state (the Salesforce sync's watermark).",
       security,
-      request: { params: connectorParams },
-      responses: { 200: json(ConnectorStateSchema, 'State'), 401: errors[401], 404: errors[404] },
+      request: { params: ConnectorParams },
+      responses: {
+        200: json(ConnectorStateSchema, 'State'),
+        400: errors[400],
+        401: errors[401],
+        404: errors[404],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const state = await store.getConnectorState(c.var.tenantId, c.req.valid('param').connector);
@@ -216,12 +278,18 @@ export function registerStatusRoutes(app: App, store: Store, now: () => Date): v
       tags: ['connectors'],
       summary: "Save a connector's state.",
       security,
-      request: { params: connectorParams, ...body(ConnectorStateSchema) },
-      responses: { 200: json(ConnectorStateSchema, 'Saved'), 400: errors[400], 401: errors[401] },
+      request: { params: ConnectorParams, ...body(ConnectorStateSchema) },
+      responses: {
+        200: json(ConnectorStateSchema, 'Saved'),
+        400: errors[400],
+        401: errors[401],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const state = c.req.valid('json');
       await store.putConnectorState(c.var.tenantId, c.req.valid('param').connector, state);
+      markApplied(c);
       return c.json(state, 200);
     },
   );

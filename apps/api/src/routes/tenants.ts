@@ -1,11 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Store, TENANT_ID_PATTERN, TenantExistsError } from '@statuskit/store';
-import type { App } from '../app-env.js';
+import { TenantExistsError } from '@statuskit/store';
+import { type App, markApplied } from '../app-env.js';
 import { requireAdmin, requireTenant } from '../auth.js';
+import { ApiKeyBodySchema, KeyParams, TenantBodySchema } from '../input-schemas.js';
 import { fail } from '../problem.js';
-import { ApiKeySchema, NewApiKeySchema, ProblemSchema, TenantSchema } from '../schemas.js';
+import type { RouteDeps } from '../route-deps.js';
+import { ApiKeySchema, NewApiKeySchema, TenantSchema } from '../schemas.js';
 import { iso } from '../views.js';
-import { body, errors, json, security } from './common.js';
+import { body, errors, json, problemResponse, security } from './common.js';
+
+/** Answers that carry a secret must not be kept by any cache. */
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 const keyView = (k: {
   id: string;
@@ -23,10 +28,11 @@ const keyView = (k: {
   lastUsedAt: iso(k.lastUsedAt),
 });
 
-export function registerTenantRoutes(app: App, store: Store, adminToken: string | undefined): void {
-  app.use('/v1/tenants', requireAdmin(adminToken));
-  app.use('/v1/api-keys', requireTenant(store));
-  app.use('/v1/api-keys/*', requireTenant(store));
+export function registerTenantRoutes(app: App, deps: RouteDeps): void {
+  const { store } = deps;
+  app.use('/v1/tenants', requireAdmin(deps.auth));
+  app.use('/v1/api-keys', requireTenant(deps.auth));
+  app.use('/v1/api-keys/*', requireTenant(deps.auth));
 
   app.openapi(
     createRoute({
@@ -35,29 +41,24 @@ export function registerTenantRoutes(app: App, store: Store, adminToken: string 
       tags: ['tenants'],
       summary: 'Create a tenant (admin token). Returns its first API key, shown once.',
       security,
-      request: body(
-        z
-          .object({ id: z.string().regex(TENANT_ID_PATTERN).optional(), name: z.string().min(1).max(200) })
-          .strict(),
-      ),
+      request: body(TenantBodySchema),
       responses: {
-        201: json(z.object({ tenant: TenantSchema, apiKey: NewApiKeySchema }), 'Created'),
+        201: json(
+          z.object({ tenant: TenantSchema, apiKey: NewApiKeySchema }),
+          'Created (Cache-Control: no-store)',
+        ),
         400: errors[400],
         401: errors[401],
-        403: {
-          content: { 'application/problem+json': { schema: ProblemSchema } },
-          description: 'Not the admin token',
-        },
-        409: {
-          content: { 'application/problem+json': { schema: ProblemSchema } },
-          description: 'Tenant id taken',
-        },
+        403: problemResponse('Not the admin token'),
+        409: problemResponse('Tenant id taken'),
+        429: errors[429],
       },
     }),
     async (c) => {
       const input = c.req.valid('json');
       try {
         const tenant = await store.createTenant({ name: input.name, ...(input.id ? { id: input.id } : {}) });
+        markApplied(c);
         const key = await store.createApiKey(tenant.id, 'initial');
         return c.json(
           {
@@ -65,6 +66,7 @@ export function registerTenantRoutes(app: App, store: Store, adminToken: string 
             apiKey: { ...keyView(key), key: key.key },
           },
           201,
+          NO_STORE,
         );
       } catch (error) {
         if (error instanceof TenantExistsError) return fail(409, 'tenant-exists', error.message);
@@ -80,7 +82,12 @@ export function registerTenantRoutes(app: App, store: Store, adminToken: string 
       tags: ['tenants'],
       summary: 'List tenants (admin token).',
       security,
-      responses: { 200: json(z.object({ tenants: z.array(TenantSchema) }), 'Tenants'), 401: errors[401] },
+      responses: {
+        200: json(z.object({ tenants: z.array(TenantSchema) }), 'Tenants'),
+        401: errors[401],
+        403: problemResponse('Not the admin token'),
+        429: errors[429],
+      },
     }),
     async (c) => {
       const tenants = await store.listTenants();
@@ -95,7 +102,11 @@ export function registerTenantRoutes(app: App, store: Store, adminToken: string 
       tags: ['api keys'],
       summary: "List the tenant's API keys (prefixes only).",
       security,
-      responses: { 200: json(z.object({ keys: z.array(ApiKeySchema) }), 'Keys'), 401: errors[401] },
+      responses: {
+        200: json(z.object({ keys: z.array(ApiKeySchema) }), 'Keys'),
+        401: errors[401],
+        429: errors[429],
+      },
     }),
     async (c) => c.json({ keys: (await store.listApiKeys(c.var.tenantId)).map(keyView) }, 200),
   );
@@ -107,12 +118,18 @@ export function registerTenantRoutes(app: App, store: Store, adminToken: string 
       tags: ['api keys'],
       summary: 'Create an API key; the full key is in this response only.',
       security,
-      request: body(z.object({ name: z.string().max(200).default('') }).strict()),
-      responses: { 201: json(NewApiKeySchema, 'Created'), 400: errors[400], 401: errors[401] },
+      request: body(ApiKeyBodySchema),
+      responses: {
+        201: json(NewApiKeySchema, 'Created (Cache-Control: no-store)'),
+        400: errors[400],
+        401: errors[401],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const key = await store.createApiKey(c.var.tenantId, c.req.valid('json').name);
-      return c.json({ ...keyView(key), key: key.key }, 201);
+      markApplied(c);
+      return c.json({ ...keyView(key), key: key.key }, 201, NO_STORE);
     },
   );
 
@@ -123,12 +140,19 @@ export function registerTenantRoutes(app: App, store: Store, adminToken: string 
       tags: ['api keys'],
       summary: 'Revoke an API key.',
       security,
-      request: { params: z.object({ keyId: z.string().regex(/^[0-9a-f]{16}$/) }) },
-      responses: { 204: { description: 'Revoked' }, 401: errors[401], 404: errors[404] },
+      request: { params: KeyParams },
+      responses: {
+        204: { description: 'Revoked' },
+        400: errors[400],
+        401: errors[401],
+        404: errors[404],
+        429: errors[429],
+      },
     }),
     async (c) => {
       const revoked = await store.revokeApiKey(c.var.tenantId, c.req.valid('param').keyId);
       if (!revoked) return fail(404, 'api-key-not-found', 'No such API key for this tenant.');
+      markApplied(c);
       return c.body(null, 204);
     },
   );

@@ -7,7 +7,14 @@ const KEY = 'statuskit-api-key';
 const TYPES = ['free', 'paying', 'cancelled'];
 const $ = (id) => document.getElementById(id);
 
-const state = { rows: [], matching: 'insensitive', uniquePlans: false, version: 0, dirty: false };
+const state = {
+  rows: [],
+  matching: 'insensitive',
+  uniquePlans: false,
+  version: 0,
+  rulesVersion: 0,
+  dirty: false,
+};
 
 function element(tag, props = {}, children = []) {
   const node = document.createElement(tag);
@@ -20,7 +27,8 @@ function element(tag, props = {}, children = []) {
   return node;
 }
 
-async function api(method, path, body) {
+/** Calls the API; `version` makes a save conditional on that version (If-Match: a 412 if someone saved since). */
+async function api(method, path, body, version) {
   let response;
   try {
     response = await fetch(path, {
@@ -28,6 +36,7 @@ async function api(method, path, body) {
       headers: {
         authorization: `Bearer ${sessionStorage.getItem(KEY) ?? ''}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(version === undefined ? {} : { 'if-match': `"${version}"` }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -53,6 +62,11 @@ function say(text, kind = 'ok', where = 'message') {
 
 /** What a refused request's problem document says, or `fallback`. */
 const problemText = (data, fallback) => data.detail ?? data.title ?? fallback;
+
+/** A 412: someone else saved `what` after this page loaded it; nothing of ours was saved. */
+const savedByOthers = (what, data, them) =>
+  `Someone else saved the ${what} (version ${data.currentVersion}) after you opened ${them}, so yours ${them === 'it' ? 'was' : 'were'} not saved. ` +
+  'Reload the page to see their version, then make your change again.';
 
 function showKeyForm(problem) {
   $('key-form').hidden = false;
@@ -248,13 +262,16 @@ function showProblems(problems) {
 
 async function save() {
   $('save').disabled = true;
-  const { ok, data } = await api('PUT', '/v1/catalog', catalogOf()).catch((error) => {
+  const { ok, status, data } = await api('PUT', '/v1/catalog', catalogOf(), state.version).catch((error) => {
     setDirty(true);
     throw error;
   });
   if (!ok) {
     setDirty(true);
-    say(problemText(data, 'The catalog was not saved.'), 'error');
+    say(
+      status === 412 ? savedByOthers('catalog', data, 'it') : problemText(data, 'The catalog was not saved.'),
+      'error',
+    );
     showProblems(data.errors ?? []);
     return;
   }
@@ -289,11 +306,16 @@ function rulesText() {
   }
 }
 
+function showRulesVersion(version) {
+  state.rulesVersion = version;
+  $('rules-version').textContent = `version ${version}`;
+}
+
 async function loadRules() {
   const { ok, data } = await api('GET', '/v1/rules');
   if (!ok) return;
   $('rules').value = JSON.stringify(data.rules, null, 2);
-  $('rules-version').textContent = `version ${data.version}`;
+  showRulesVersion(data.version);
   showRuleProblems([], data.warnings);
   $('rules-section').hidden = false;
 }
@@ -319,7 +341,12 @@ async function previewRules() {
   const rules = rulesText();
   if (rules === undefined) return;
   const { ok, data } = await api('POST', '/v1/rules/preview', rules);
-  showRuleProblems(data.errors, data.warnings);
+  // A rule that would fail on some accounts is a warning: those accounts would be decided without it.
+  const failing = (data.ruleErrors ?? []).map((r) => ({
+    at: `[${r.index}]`,
+    message: `rule "${r.rule}" fails on ${r.accounts} account${r.accounts === 1 ? '' : 's'} (${r.sampleAccountIds.join(', ')}): ${r.message}`,
+  }));
+  showRuleProblems(data.errors, [...(data.warnings ?? []), ...failing]);
   if (!ok) {
     $('rules-preview').replaceChildren();
     return rulesSay(problemText(data, 'The rules are not valid.'), 'error');
@@ -337,12 +364,16 @@ async function previewRules() {
 async function saveRules() {
   const rules = rulesText();
   if (rules === undefined) return;
-  const { ok, data } = await api('PUT', '/v1/rules', rules);
+  const { ok, status, data } = await api('PUT', '/v1/rules', rules, state.rulesVersion);
   showRuleProblems(data.errors, data.warnings);
   $('rules-preview').replaceChildren();
-  if (!ok) return rulesSay(problemText(data, 'The rules were not saved.'), 'error');
+  if (!ok)
+    return rulesSay(
+      status === 412 ? savedByOthers('rules', data, 'them') : problemText(data, 'The rules were not saved.'),
+      'error',
+    );
   $('rules').value = JSON.stringify(data.rules, null, 2);
-  $('rules-version').textContent = `version ${data.version}`;
+  showRulesVersion(data.version);
   rulesSay(`Saved rules version ${data.version}.`);
 }
 

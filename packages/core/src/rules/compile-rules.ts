@@ -1,6 +1,13 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { Eligibility } from '../eligibility-types.js';
-import { buildEngine, firedRule, type RuleInput, type RuleMeta } from './engine-evaluator.js';
+import {
+  buildEngine,
+  type ContainedFiring,
+  failedFrom,
+  firedRule,
+  type RuleInput,
+  type RuleMeta,
+} from './engine-evaluator.js';
 import { resolveOperator } from './operators.js';
 import type { FactName, FiredRule, RuleFacts } from './rule-types.js';
 
@@ -16,6 +23,15 @@ export type CompiledRun = (
   daysInStatus: number | undefined,
 ) => number | number[] | null;
 
+/** `CompiledRun` that contains each rule's failure: failed rules do not fire, `(index, error)` pairs go to `errors`. */
+export type ContainedRun = (
+  c: Pick<RuleFacts, 'status' | 'statusType' | 'plan' | 'trial' | 'nonCustomer'>,
+  attributes: unknown,
+  statusObservedAt: string | undefined,
+  daysInStatus: number | undefined,
+  errors: unknown[],
+) => number | number[] | null;
+
 export interface CompiledEvaluator {
   readonly kind: 'compiled';
   readonly ruleCount: number;
@@ -23,6 +39,15 @@ export interface CompiledEvaluator {
   readonly usesFacts: ReadonlySet<FactName>;
   /** Same answer as `engineEvaluator(rules).fire(facts)`, synchronously. Throws where the engine rejects. */
   fire(facts: RuleFacts): readonly FiredRule[];
+  /**
+   * Each rule on its own: the rules that fired, and the rules that failed on these facts (with the error)
+   * instead of failing the whole run. Same answer as `engineEvaluator(rules).fireContained(facts)`.
+   */
+  fireContained(facts: RuleFacts): ContainedFiring;
+  /** @internal `fireContained` for batch loops (see `run`). */
+  readonly runContained: ContainedRun;
+  /** @internal Decisions with failed rules, by fired rules, verdict and failures (bounded). */
+  readonly containedDecisions: Map<string, Eligibility>;
   /** The generated function, for batch loops that avoid building a facts object per account. */
   readonly run: CompiledRun;
   /** Turns `run`'s result into fired rules. */
@@ -292,10 +317,10 @@ class Generator {
   }
 
   /** The root of a rule, checked the way Rule.evaluate does: any, all, not, else a condition reference. */
-  root(conditions: unknown): string {
+  root(conditions: unknown): Code {
     const n = conditions as Record<string, unknown>;
-    if (own(n, 'any') || own(n, 'all') || own(n, 'not')) return this.booleanOrFact(n).code;
-    return `H.noCondition(${this.constant(n.condition)})`;
+    if (own(n, 'any') || own(n, 'all') || own(n, 'not')) return this.booleanOrFact(n);
+    return { code: `H.noCondition(${this.constant(n.condition)})`, mayThrow: true };
   }
 }
 
@@ -308,26 +333,42 @@ export function compileRules(rules: RuleInput): CompiledEvaluator {
   // The engine validates structure exactly as it would at run time; its errors are ours.
   const { meta } = buildEngine(rules);
   const gen = new Generator();
-  const body: string[] = [];
   const useMask = meta.length <= MASK_LIMIT;
-  (rules as readonly unknown[]).forEach((rule, index) => {
-    const test = gen.root((rule as { conditions: unknown }).conditions);
-    body.push(useMask ? `if (${test}) m |= ${2 ** index};` : `if (${test}) (m || (m = [])).push(${index});`);
-  });
+  const tests = (rules as readonly unknown[]).map((rule) =>
+    gen.root((rule as { conditions: unknown }).conditions),
+  );
+  const fire = (test: Code, index: number) =>
+    useMask ? `if (${test.code}) m |= ${2 ** index};` : `if (${test.code}) (m || (m = [])).push(${index});`;
   const names = gen.constants.map((_, i) => `k${i}`);
   const temps = Array.from({ length: gen.temps }, (_, i) => `t${i}`);
-  const source = [
-    '"use strict";',
-    'const hasOwn = H.hasOwn, isNumeric = H.isNumeric, getProto = Object.getPrototypeOf, OP = Object.prototype;',
-    names.length ? `const ${names.map((n, i) => `${n} = K[${i}]`).join(', ')};` : '',
-    'return function compiledRules(c, A, O, D) {',
+  const fn = (name: string, params: string, body: string[]) => [
+    `function ${name}(${params}) {`,
     temps.length ? `  let ${temps.join(', ')};` : '',
     useMask ? '  let m = 0;' : '  let m = null;',
     ...body.map((line) => `  ${line}`),
     '  return m;',
-    '};',
+    '}',
+  ];
+  const source = [
+    '"use strict";',
+    'const hasOwn = H.hasOwn, isNumeric = H.isNumeric, getProto = Object.getPrototypeOf, OP = Object.prototype;',
+    names.length ? `const ${names.map((n, i) => `${n} = K[${i}]`).join(', ')};` : '',
+    // The fast path fails as a whole, like the engine; the contained one (used only after a failure) runs
+    // each rule that can fail in its own try, recording (index, error) pairs in E.
+    ...fn('compiledRules', 'c, A, O, D', tests.map(fire)),
+    ...fn(
+      'compiledRulesContained',
+      'c, A, O, D, E',
+      tests.map((test, index) =>
+        test.mayThrow ? `try { ${fire(test, index)} } catch (e) { E.push(${index}, e); }` : fire(test, index),
+      ),
+    ),
+    'return [compiledRules, compiledRulesContained];',
   ].join('\n');
-  const run = new Function('K', 'H', source)(gen.constants, helpers) as CompiledRun;
+  const [run, runContained] = new Function('K', 'H', source)(gen.constants, helpers) as [
+    CompiledRun,
+    ContainedRun,
+  ];
   const fired = (index: number) => firedRule(index, meta[index] as RuleMeta);
   const firedFrom = (result: number | number[] | null): readonly FiredRule[] => {
     if (!result) return NO_FIRED;
@@ -350,5 +391,18 @@ export function compileRules(rules: RuleInput): CompiledEvaluator {
     usesObserved: gen.uses.has('statusObservedAt'),
     usesDays: gen.uses.has('daysInStatus'),
     fire: (facts) => firedFrom(run(facts, facts.attributes, facts.statusObservedAt, facts.daysInStatus)),
+    runContained,
+    fireContained(facts) {
+      const errors: unknown[] = [];
+      const result = runContained(
+        facts,
+        facts.attributes,
+        facts.statusObservedAt,
+        facts.daysInStatus,
+        errors,
+      );
+      return { fired: firedFrom(result), failed: failedFrom(errors, meta) };
+    },
+    containedDecisions: new Map(),
   };
 }

@@ -1,5 +1,5 @@
 import { Engine, type RuleProperties } from 'json-rules-engine';
-import type { EligibilityRule, FiredRule, RuleFacts } from './rule-types.js';
+import type { EligibilityRule, FailedRule, FiredRule, RuleFacts } from './rule-types.js';
 
 /** Rules as an evaluator receives them: valid `EligibilityRule`s, or any JSON json-rules-engine accepts. */
 export type RuleInput = readonly EligibilityRule[] | readonly unknown[];
@@ -58,11 +58,42 @@ export function firedRule(index: number, meta: RuleMeta): FiredRule {
   return { index, ...meta };
 }
 
+/** The rules that fired and the rules that failed, each rule evaluated on its own. */
+export interface ContainedFiring {
+  readonly fired: readonly FiredRule[];
+  readonly failed: readonly FailedRule[];
+}
+
+const MESSAGE_LIMIT = 300;
+
+/** A short, printable message for anything thrown. */
+export function errorMessage(error: unknown): string {
+  let message: string;
+  try {
+    message = error instanceof Error ? error.message : String(error);
+  } catch {
+    message = 'the rule threw a value that cannot be printed';
+  }
+  return message.length > MESSAGE_LIMIT ? `${message.slice(0, MESSAGE_LIMIT - 1)}…` : message;
+}
+
+/** Failed rules from `(index, error)` pairs, in rule order. */
+export function failedFrom(pairs: readonly unknown[], meta: readonly RuleMeta[]): FailedRule[] {
+  const out: FailedRule[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const index = pairs[i] as number;
+    out.push({ ...firedRule(index, meta[index] as RuleMeta), message: errorMessage(pairs[i + 1]) });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
 export interface EngineEvaluator {
   readonly kind: 'engine';
   readonly ruleCount: number;
   /** Runs json-rules-engine on one account's facts; resolves with the rules that fired, in rule order. */
   fire(facts: RuleFacts): Promise<readonly FiredRule[]>;
+  /** Each rule in an engine of its own: the rules that fired and the rules that failed on these facts. */
+  fireContained(facts: RuleFacts): Promise<ContainedFiring>;
 }
 
 /**
@@ -91,13 +122,44 @@ export function engineEvaluator(rules: RuleInput): EngineEvaluator {
       throw error;
     }
   };
+  // One engine per rule, made on first need (only after a run failed), rebuilt after its own failure.
+  const single: ({ engine: Engine; fired: WeakSet<object> } | undefined)[] = [];
+  const singleEngine = (index: number) => {
+    let s = single[index];
+    if (!s) {
+      const fired = new WeakSet<object>();
+      const { engine } = buildEngine([(rules as readonly unknown[])[index]], (_, almanac) =>
+        fired.add(almanac),
+      );
+      s = { engine, fired };
+      single[index] = s;
+    }
+    return s;
+  };
+  const runEach = async (facts: RuleFacts): Promise<ContainedFiring> => {
+    const fired: FiredRule[] = [];
+    const errors: unknown[] = [];
+    for (let index = 0; index < meta.length; index++) {
+      const s = singleEngine(index);
+      try {
+        const { almanac } = await s.engine.run({ ...facts });
+        if (s.fired.has(almanac)) fired.push(firedRule(index, meta[index] as RuleMeta));
+      } catch (error) {
+        single[index] = undefined;
+        errors.push(index, error);
+      }
+    }
+    return { fired, failed: failedFrom(errors, meta) };
+  };
+  const queued = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
   return {
     kind: 'engine',
     ruleCount: meta.length,
-    fire(facts) {
-      const run = queue.then(() => runOnce(facts));
-      queue = run.catch(() => undefined);
-      return run;
-    },
+    fire: (facts) => queued(() => runOnce(facts)),
+    fireContained: (facts) => queued(() => runEach(facts)),
   };
 }

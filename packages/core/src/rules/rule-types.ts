@@ -104,3 +104,10 @@ export interface FiredRule {
   /** Priority as json-rules-engine uses it (integer >= 1). */
   readonly priority: number;
 }
+
+/** A rule that failed on an account (a JSONPath filter that read a missing property, a value that cannot
+ * become a number): it did not fire, and says why. */
+export interface FailedRule extends FiredRule {
+  /** The error's message (at most 300 characters). */
+  readonly message: string;
+}

@@ -97,6 +97,7 @@ describe('validateRules', () => {
             { fact: 'plan', operator: 'in', value: 'Professional' },
             { fact: 'daysInStatus', operator: 'lessThan', value: '9' },
             { fact: 'status', path: '$.x', operator: 'equal', value: 1 },
+            { fact: 'attributes', path: '$[?(@.x.y)]', operator: 'equal', value: 1 },
           ],
         },
         { priority: 0 },
@@ -108,6 +109,7 @@ describe('validateRules', () => {
       ['[0].conditions.all[0].value', 'substring_test'],
       ['[0].conditions.all[1].value', 'string_comparison'],
       ['[0].conditions.all[2].path', 'path_ignored'],
+      ['[0].conditions.all[3].path', 'path_may_fail'],
     ]);
   });
 

@@ -27,7 +27,7 @@ const show = (v: unknown) => JSON.stringify(v) ?? String(v);
  * while it runs (or what statuskit cannot act on): unknown facts or operators, `in`/`notIn` against a
  * non-list, events other than include/exclude, missing reasons, bad priorities. Warnings are legal but
  * surprising: a string value for `in` (a substring test), a string for a numeric operator, a path on a fact
- * that is not an object.
+ * that is not an object, a JSONPath filter or script (it can fail on some accounts; see `evaluate`).
  */
 export function validateRules(input: unknown): RulesCheck {
   const errors: ValidationIssue[] = [];
@@ -82,6 +82,12 @@ export function validateRules(input: unknown): RulesCheck {
           [...path, 'path'],
           'path_ignored',
           `fact "${fact}" is not an object, so path ${factPath} is ignored`,
+        );
+      } else if (factPath.includes('(')) {
+        warn(
+          [...path, 'path'],
+          'path_may_fail',
+          `path ${factPath} runs a filter or script expression, which fails on accounts where it reads through a missing or null value; there the rule does not fire and the account's eligibility lists it in ruleErrors`,
         );
       }
     }

@@ -1,6 +1,6 @@
 // For tests only (not built): a logger whose lines the test reads.
 import { Writable } from 'node:stream';
-import { createLogger } from './logger.js';
+import { createLogger } from '../logger.js';
 
 /** A logger writing into an array of parsed lines. */
 export function capturedLogger(options: Parameters<typeof createLogger>[0] = {}) {

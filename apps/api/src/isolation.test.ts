@@ -1,0 +1,267 @@
+// Tenant isolation through every route of the OpenAPI document: tenant A's key, tenant B's ids, with header,
+// query and body tricks. No answer to A may carry anything of B's, and B's data must be exactly as before.
+import type { Store } from '@statuskit/store';
+import { openTestStore, testEngines } from '@statuskit/store/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
+import { type Answer, type Call, type CallOptions, caller, newTenant } from './testing/in-process.js';
+
+const ADMIN = 'admin-secret-token';
+
+describe.each(testEngines())('tenant isolation on %s', (engine) => {
+  let store: Store;
+  let call: Call;
+  let a: { id: string; key: string };
+  let b: { id: string; key: string };
+  const B: { runId: string; keyId: string; secrets: string[] } = { runId: '', keyId: '', secrets: [] };
+
+  /** B's data as B sees it, to compare before and after A's attempts. */
+  const snapshot = async () => {
+    const read = async (path: string) => (await call('GET', path, { key: b.key })).json;
+    const strip = (x: { updatedAt?: string }) => ({ ...x, updatedAt: undefined });
+    return {
+      catalog: strip(await read('/v1/catalog')),
+      rules: strip(await read('/v1/rules')),
+      account: strip(await read('/v1/accounts/b-acct')),
+      accounts: (await read('/v1/accounts')).accounts.map((x: { id: string; status: string }) => [
+        x.id,
+        x.status,
+      ]),
+      keys: (await read('/v1/api-keys')).keys.map((k: { id: string; revokedAt: string | null }) => [
+        k.id,
+        k.revokedAt,
+      ]),
+      state: await read('/v1/connectors/sfdc/state'),
+      runs: (await read('/v1/health-runs')).runs.map((r: { id: string }) => r.id),
+      unknown: await read('/v1/reports/unknown'),
+    };
+  };
+  let before: Awaited<ReturnType<typeof snapshot>>;
+
+  beforeAll(async () => {
+    store = await openTestStore(engine);
+    call = caller(createApp({ store, adminToken: ADMIN, now: () => new Date('2026-03-01T12:00:00Z') }));
+    a = await newTenant(call, ADMIN);
+    b = await newTenant(call, ADMIN);
+    const asB = (method: string, path: string, options: CallOptions = {}) =>
+      call(method, path, { key: b.key, ...options });
+    const catalog = (await asB('GET', '/v1/catalog')).json.catalog;
+    await asB('PUT', '/v1/catalog', {
+      body: { ...catalog, statuses: [...catalog.statuses, { value: 'BOnlyStatus', type: 'paying' }] },
+    });
+    await asB('PUT', '/v1/rules', {
+      body: [
+        {
+          name: 'b-secret-rule',
+          conditions: { all: [{ fact: 'attributes', path: '$.tier', operator: 'equal', value: 'b-tier' }] },
+          event: { type: 'exclude', params: { reason: 'b-secret-reason' } },
+        },
+      ],
+    });
+    await asB('POST', '/v1/statuses:batch', {
+      headers: { 'idempotency-key': 'shared-key' },
+      body: {
+        updates: [
+          {
+            accountId: 'b-acct',
+            status: 'BOnlyStatus',
+            name: 'B Secret Name',
+            attributes: { tier: 'b-tier' },
+          },
+          { accountId: 'b-unknown', status: 'BSecretValue', observedAt: '2026-02-27T10:00:00Z' },
+        ],
+      },
+    });
+    await asB('PUT', '/v1/connectors/sfdc/state', { body: { watermark: 'B-secret-watermark' } });
+    B.runId = (await asB('POST', '/v1/health-runs')).json.id;
+    B.keyId = (await asB('POST', '/v1/api-keys', { body: { name: 'b-secret-key-name' } })).json.id;
+    B.secrets = [
+      'BOnlyStatus',
+      'b-secret-rule',
+      'b-secret-reason',
+      'B Secret Name',
+      'b-tier',
+      'BSecretValue',
+      'b-unknown',
+      'B-secret-watermark',
+      'b-secret-key-name',
+      B.runId,
+      B.keyId,
+      b.id,
+    ];
+    before = await snapshot();
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  /** A call with A's key (unless the options say otherwise) whose answer must hold nothing of B's. */
+  const asA = async (method: string, path: string, options: CallOptions = {}): Promise<Answer> => {
+    const res = await call(method, path, { key: a.key, ...options });
+    const text = JSON.stringify(res.json ?? '');
+    for (const secret of B.secrets) expect(text, `${method} ${path} shows ${secret}`).not.toContain(secret);
+    expect(res.status, `${method} ${path}`).toBeLessThan(500);
+    return res;
+  };
+  const tricks = (extra: Record<string, string> = {}) => ({
+    'x-tenant-id': b.id,
+    'x-statuskit-tenant': b.id,
+    forwarded: `for=${b.id}`,
+    ...extra,
+  });
+
+  /** One attempt per operation of the OpenAPI document, keyed "METHOD path". */
+  const attempts: Record<string, () => Promise<void>> = {
+    'GET /v1/accounts/{accountId}': async () => {
+      expect((await asA('GET', '/v1/accounts/b-acct', { headers: tricks() })).status).toBe(404);
+      expect((await asA('GET', `/v1/accounts/b-acct?tenantId=${b.id}&tenant=${b.id}`)).status).toBe(404);
+      for (const path of [
+        '/v1/accounts/..%2F..%2Fv1%2Fcatalog',
+        '/v1/accounts/b-acct%00',
+        '/v1/accounts/%2e%2e',
+      ])
+        expect([400, 404]).toContain((await asA('GET', path)).status);
+    },
+    'PUT /v1/accounts/{accountId}/status': async () => {
+      const own = await asA('PUT', '/v1/accounts/b-acct/status', {
+        body: { status: 'Trial' },
+        headers: tricks(),
+      });
+      expect(own.json.result.outcome).toBe('created');
+      const smuggled = await asA('PUT', '/v1/accounts/b-acct/status', {
+        body: { status: 'Pro', tenantId: b.id },
+      });
+      expect(smuggled.status).toBe(400);
+    },
+    'POST /v1/statuses:batch': async () => {
+      const res = await asA('POST', '/v1/statuses:batch', {
+        headers: tricks({ 'idempotency-key': 'shared-key' }),
+        body: { updates: [{ accountId: 'a-1', status: 'Pro' }] },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('idempotent-replayed')).toBeNull();
+      expect(res.json.results.map((r: { accountId: string }) => r.accountId)).toEqual(['a-1']);
+      const smuggled = await asA('POST', '/v1/statuses:batch', {
+        body: { tenantId: b.id, updates: [{ accountId: 'a-2', status: 'Pro', tenant: b.id }] },
+      });
+      expect(smuggled.status).toBe(400);
+    },
+    'GET /v1/accounts': async () => {
+      const res = await asA('GET', `/v1/accounts?tenantId=${b.id}&status=BOnlyStatus&eligible=false`, {
+        headers: tricks(),
+      });
+      expect(res.json.accounts).toEqual([]);
+      const all = await asA('GET', '/v1/accounts?cursor=&limit=1000');
+      expect(all.json.accounts.map((x: { id: string }) => x.id).sort()).toEqual(['a-1', 'b-acct']);
+    },
+    'GET /v1/catalog': async () => {
+      expect((await asA('GET', `/v1/catalog?tenant=${b.id}`, { headers: tricks() })).status).toBe(200);
+    },
+    'PUT /v1/catalog': async () => {
+      const mine = (await asA('GET', '/v1/catalog')).json.catalog;
+      expect(
+        (await asA('PUT', '/v1/catalog', { body: mine, headers: tricks({ 'if-match': '"1"' }) })).status,
+      ).toBe(200);
+      expect((await asA('PUT', '/v1/catalog', { body: { ...mine, tenantId: b.id } })).status).toBeLessThan(
+        500,
+      );
+    },
+    'GET /v1/rules': async () => {
+      expect((await asA('GET', '/v1/rules', { headers: tricks() })).json.rules).toEqual([]);
+    },
+    'PUT /v1/rules': async () => {
+      expect(
+        (await asA('PUT', '/v1/rules', { body: [], headers: tricks({ 'if-match': '"2"' }) })).status,
+      ).toBe(412);
+      expect((await asA('PUT', '/v1/rules', { body: [], headers: tricks() })).status).toBe(200);
+    },
+    'POST /v1/rules/preview': async () => {
+      const res = await asA('POST', '/v1/rules/preview', { body: [], headers: tricks() });
+      expect(res.json.total).toBe(2);
+    },
+    'GET /v1/reports/unknown': async () => {
+      expect((await asA('GET', '/v1/reports/unknown', { headers: tricks() })).json.total).toBe(0);
+    },
+    'GET /v1/reports/accounts': async () => {
+      const res = await asA('GET', `/v1/reports/accounts?tenant=${b.id}`, { headers: tricks() });
+      expect(res.json.total).toBe(2);
+      expect(JSON.stringify(res.json)).not.toContain('BOnlyStatus');
+    },
+    'GET /v1/metrics': async () => {
+      const res = await asA('GET', `/v1/metrics?from=2026-02-27&to=2026-03-01&tenant=${b.id}`);
+      expect(res.json.days.every((d: { unknown: number }) => d.unknown === 0)).toBe(true);
+    },
+    'POST /v1/health-runs': async () => {
+      const run = await asA('POST', '/v1/health-runs', { headers: tricks() });
+      expect(run.json.summary.total).toBe(2);
+    },
+    'GET /v1/health-runs': async () => {
+      expect((await asA('GET', '/v1/health-runs')).json.runs).toHaveLength(1);
+    },
+    'GET /v1/health-runs/{runId}': async () => {
+      expect((await asA('GET', `/v1/health-runs/${B.runId}`, { headers: tricks() })).status).toBe(404);
+    },
+    'GET /v1/health-runs/{runId}/exclusions': async () => {
+      expect((await asA('GET', `/v1/health-runs/${B.runId}/exclusions`)).status).toBe(404);
+    },
+    'GET /v1/api-keys': async () => {
+      expect((await asA('GET', '/v1/api-keys', { headers: tricks() })).json.keys).toHaveLength(1);
+    },
+    'POST /v1/api-keys': async () => {
+      const made = await asA('POST', '/v1/api-keys', { body: { name: 'a-key' }, headers: tricks() });
+      expect(made.status).toBe(201);
+      expect((await asA('POST', '/v1/api-keys', { body: { name: 'x', tenantId: b.id } })).status).toBe(400);
+    },
+    'DELETE /v1/api-keys/{keyId}': async () => {
+      expect((await asA('DELETE', `/v1/api-keys/${B.keyId}`, { headers: tricks() })).status).toBe(404);
+    },
+    'GET /v1/connectors/{connector}/state': async () => {
+      expect((await asA('GET', '/v1/connectors/sfdc/state', { headers: tricks() })).status).toBe(404);
+    },
+    'PUT /v1/connectors/{connector}/state': async () => {
+      expect(
+        (await asA('PUT', '/v1/connectors/sfdc/state', { body: { watermark: 'a' }, headers: tricks() }))
+          .status,
+      ).toBe(200);
+    },
+    'POST /v1/tenants': async () => {
+      expect((await asA('POST', '/v1/tenants', { body: { id: b.id, name: 'taken over' } })).status).toBe(403);
+    },
+    'GET /v1/tenants': async () => {
+      expect((await asA('GET', '/v1/tenants')).status).toBe(403);
+    },
+  };
+
+  it("tries B's ids through every route with A's key and finds nothing of B's, and changes nothing of B's", async () => {
+    const doc = (await call('GET', '/openapi.json')).json as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    // A new route needs its own attempt here.
+    expect(Object.keys(attempts).sort()).toEqual(operations.sort());
+    for (const [operation, attempt] of Object.entries(attempts)) {
+      try {
+        await attempt();
+      } catch (error) {
+        throw new Error(`${operation}: ${(error as Error).message}`);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+    expect((await call('GET', '/v1/catalog', { key: b.key })).status).toBe(200);
+  });
+
+  it('refuses two keys at once, whichever comes first', async () => {
+    for (const authorization of [`Bearer ${a.key}, Bearer ${b.key}`, `Bearer ${b.key} Bearer ${a.key}`]) {
+      const res = await call('GET', '/v1/accounts/b-acct', { headers: { authorization } });
+      expect(res.status).toBe(401);
+    }
+    const both = new Headers([
+      ['authorization', `Bearer ${a.key}`],
+      ['authorization', `Bearer ${b.key}`],
+    ]);
+    const app = createApp({ store, now: () => new Date('2026-03-01T12:00:00Z') });
+    expect((await app.request('/v1/accounts/b-acct', { headers: both })).status).toBe(401);
+  });
+});
