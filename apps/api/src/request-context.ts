@@ -25,8 +25,8 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 
 /**
  * The route pattern that answered (`/v1/accounts/:accountId`), never the raw path: logs and metrics stay
- * free of ids and query strings, and metrics keep a bounded set of labels. `unmatched` when no route has the
- * path (a 404), even if middleware on a wildcard ran.
+ * free of ids and query strings, and metrics keep a bounded set of labels. `unmatched` when no route answers
+ * the method at the path (a 404 or a 405), even if middleware on a wildcard ran.
  */
 export function routePattern(c: Context): string {
   const route = matchedRoutes(c).findLast((r) => r.method !== 'ALL');

@@ -108,7 +108,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const scheduler =
     options.scheduler === false
       ? undefined
-      : startHealthScheduler(options.metrics ? (metrics as ApiMetrics).instrument(store) : store, {
+      : startHealthScheduler(metrics ? metrics.instrument(store) : store, {
           ...(options.healthRunHourUtc !== undefined ? { hourUtc: options.healthRunHourUtc } : {}),
           logger,
           ...(metrics ? { onTick: metrics.schedulerTick } : {}),
