@@ -516,7 +516,7 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
         Score__c: 1.625,
         Active__c: true,
         Renewal_Date__c: '2027-05-13',
-        Last_Login__c: '2026-12-31T00:00:13.000Z',
+        Last_Login__c: '2026-10-31T00:00:13.000Z',
         Description: null,
       });
     });
@@ -663,11 +663,11 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       const failed = await sync(c, sfClient(c, { retries: 0 }), statuskit).catch((e) => e);
       expect(failed).toBeInstanceOf(Error);
       // Four batches went through (records 0-399); only the first group is complete.
-      expect((await statuskit.getConnectorState('tie'))?.watermark).toBe('2027-01-01T00:00:00.000Z');
+      expect((await statuskit.getConnectorState('tie'))?.watermark).toBe('2026-11-01T00:00:00.000Z');
       const resumed = await sync(c, sfClient(c), statuskit);
       expect(resumed.read).toBe(600);
       expect((await expectOrg(records, c)).compared).toBe(900);
-      expect((await statuskit.getConnectorState('tie'))?.watermark).toBe('2027-01-01T00:00:02.000Z');
+      expect((await statuskit.getConnectorState('tie'))?.watermark).toBe('2026-11-01T00:00:02.000Z');
     });
 
     it('a dry run reads from the watermark, as the real sync would', async () => {
@@ -704,7 +704,7 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       const summary = await sync(c, sfClient(c), statuskit);
       expect(summary.requeried).toBe(1);
       // Records 0-599 were pushed; 598 and 599 share a stamp with whatever follows, so the group before is the mark.
-      expect(d.queries.at(-1)).toMatch(/SystemModstamp > 2027-01-01T00:04:58Z/);
+      expect(d.queries.at(-1)).toMatch(/SystemModstamp > 2026-11-01T00:04:58Z/);
       expect((await expectOrg(records, c)).compared).toBe(1000);
       for (const i of [0, 597, 598, 599, 600, 999]) {
         const history = (await statuskit.getAccount(idOf(records[i])))?.history ?? [];
@@ -721,7 +721,7 @@ describe('Salesforce connector against a Salesforce double and the real API', ()
       const c = orgCfg(d, { name: 'full', batchSize: 100 });
       await sync(c, sfClient(c), statuskit);
       const before = (await statuskit.getConnectorState('full'))?.watermark;
-      expect(before).toBe('2027-01-01T00:09:59.000Z');
+      expect(before).toBe('2026-11-01T00:09:59.000Z');
       d.faults.push({ status: 500, match: '-400' });
       await expect(sync(c, sfClient(c, { retries: 0 }), statuskit, { full: true })).rejects.toThrow(
         /HTTP_500|SERVER_ERROR/,

@@ -3,7 +3,7 @@ import { accountFields, type SfRecord } from './salesforce-double.js';
 
 /** Test orgs for the Salesforce double, and what statuskit should hold for each of their records. */
 
-export const ORG_START = Date.parse('2027-01-01T00:00:00Z');
+export const ORG_START = Date.parse('2026-11-01T00:00:00Z'); // in the past: statuskit refuses observations from the future
 
 /** A SystemModstamp `seconds` after ORG_START, as Salesforce stores them (whole seconds). */
 export const stamp = (seconds: number) =>
