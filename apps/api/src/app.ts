@@ -8,11 +8,16 @@ import { HTTPException } from 'hono/http-exception';
 import type { App, AppEnv } from './app-env.js';
 import { AuthFailureLimiter, type AuthFailureLimits, DEFAULT_AUTH_FAILURE_LIMITS } from './auth-limiter.js';
 import { registerDashboardPage } from './dashboard-page.js';
+import { createLogger, type Logger } from './logger.js';
 import { allowedMethods } from './methods.js';
+import type { ApiMetrics } from './metrics.js';
 import { ProblemError, problem, sendProblem } from './problem.js';
+import { createReadiness, type Readiness } from './readiness.js';
+import { requestContext } from './request-context.js';
 import type { RouteDeps } from './route-deps.js';
 import { registerAccountCountRoutes } from './routes/account-counts.js';
 import { registerConfigRoutes } from './routes/config.js';
+import { registerOperationsRoutes } from './routes/operations.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatusRoutes } from './routes/statuses.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -32,6 +37,14 @@ export interface AppOptions {
   readonly trustProxy?: boolean;
   /** The clock, for tests. */
   readonly now?: () => Date;
+  /** Request lines and errors (default: warnings and errors on stderr, as JSON). */
+  readonly logger?: Logger;
+  /** Count requests, status writes and health runs here. */
+  readonly metrics?: ApiMetrics;
+  /** Serve `metrics` at `/metrics` on this app (default false: a listener of its own, or nowhere). */
+  readonly exposeMetrics?: boolean;
+  /** What `/readyz` answers (default: the store's schema version within 2 s). */
+  readonly readiness?: Readiness;
 }
 
 export type { App, AppEnv } from './app-env.js';
@@ -68,13 +81,16 @@ export function createApp(options: AppOptions): App {
     },
   });
   const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? createLogger({ level: 'warn' });
+  const readiness = options.readiness ?? createReadiness(options.store);
+  const store = options.metrics ? options.metrics.instrument(options.store) : options.store;
   const limits = options.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS;
   const deps: RouteDeps = {
-    store: options.store,
+    store,
     now,
     maxFutureSkewMs: options.maxFutureSkewMs ?? INPUT_LIMITS.futureSkewMs,
     auth: {
-      store: options.store,
+      store,
       adminToken: options.adminToken,
       limiter: limits === false ? undefined : new AuthFailureLimiter(limits, () => now().getTime()),
       trustProxy: options.trustProxy ?? false,
@@ -82,6 +98,11 @@ export function createApp(options: AppOptions): App {
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
 
+  // First: every answer below, problems included, carries the request's id and is logged and counted.
+  app.use(
+    '*',
+    requestContext({ logger, observe: options.metrics?.observeRequest, draining: () => readiness.draining }),
+  );
   // Every answer, errors included, tells browsers not to guess its type.
   app.use('*', async (c, next) => {
     await next();
@@ -109,11 +130,15 @@ export function createApp(options: AppOptions): App {
   registerConfigRoutes(app, deps);
   registerStatusRoutes(app, deps);
   registerReportRoutes(app, deps);
-  registerAccountCountRoutes(app, options.store); // after the report routes: their /v1/reports/* auth applies
+  registerAccountCountRoutes(app, store); // after the report routes: their /v1/reports/* auth applies
   registerSettingsPage(app);
   registerDashboardPage(app);
 
   app.get('/healthz', (c) => c.json({ ok: true, engine: options.store.engine }));
+  registerOperationsRoutes(app, {
+    readiness,
+    metrics: options.exposeMetrics ? options.metrics : undefined,
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -165,7 +190,7 @@ export function createApp(options: AppOptions): App {
               : 'http-error';
       return sendProblem(c, problem(status, slug, error.message || undefined));
     }
-    console.error('statuskit api: unexpected error', error);
+    logger.error({ err: error, requestId: c.get('requestId') }, 'unexpected error');
     return sendProblem(c, internalError(c));
   });
   return app;

@@ -1,14 +1,36 @@
 #!/usr/bin/env node
 // `npm start`: the API on embedded PGlite (or PostgreSQL when DATABASE_URL is set), with a default tenant
 // and the default catalog. Prints two lines a shell can paste: STATUSKIT_URL=... and STATUSKIT_API_KEY=...
+import { createRequire } from 'node:module';
 import { DataDirLockedError, type Store, storeOptionsFromEnv } from '@statuskit/store';
 import { DEFAULT_AUTH_FAILURE_LIMITS } from './auth-limiter.js';
+import { createLogger, type Logger, loggerSettingsFromEnv } from './logger.js';
+import { operationsSettingsFromEnv } from './operations-settings.js';
 import { startServer } from './server.js';
 
 const DEFAULT_TENANT = 'default';
 /** Keys this command makes are named so; `--rotate-key` revokes only those. */
 const KEY_NAME = 'npm start';
 const err = (line: string) => process.stderr.write(`${line}\n`);
+// Until the logger exists (and if its own settings are wrong), lines are plain text on stderr.
+let logger: Logger | undefined;
+/** A line for the operator: the logger's once it exists, plain text on stderr before. */
+const note = (line: string) => (logger ? logger.info(line) : err(`statuskit: ${line}`));
+/** A setting that is not valid: exit code 2. */
+const refuse = (line: string) => {
+  if (logger) logger.fatal(line);
+  else err(`statuskit-api: ${line}`);
+  process.exitCode = 2;
+};
+
+/** The password of a database URL, so it is redacted wherever it might turn up. */
+const databasePassword = (url: string | undefined) => {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const HELP = `statuskit-api [--new-key | --rotate-key]
 
@@ -23,7 +45,14 @@ Environment:
   STATUSKIT_AUTH_FAILURE_LIMIT        failed authentications per client address and per key id in a window
                                       before 429 (${DEFAULT_AUTH_FAILURE_LIMITS.maxFailures}; 0 turns the limit off)
   STATUSKIT_AUTH_FAILURE_WINDOW_SECONDS  that window (${DEFAULT_AUTH_FAILURE_LIMITS.windowMs / 1000})
-  STATUSKIT_TRUST_PROXY=1             take the client address from the last X-Forwarded-For entry`;
+  STATUSKIT_TRUST_PROXY=1             take the client address from the last X-Forwarded-For entry
+  LOG_LEVEL (info), LOG_FORMAT        json lines on stderr, or pretty (the default on a terminal)
+  STATUSKIT_METRICS=1                 serve Prometheus metrics at /metrics on the API's port
+  STATUSKIT_METRICS_PORT              ... or on a listener of their own (STATUSKIT_METRICS_HOST, default HOST)
+  STATUSKIT_READY_TIMEOUT_MS          how long /readyz waits for the database (2000)
+  STATUSKIT_SHUTDOWN_TIMEOUT_MS       on SIGTERM, how long requests in flight may take (10000)
+  STATUSKIT_DB_SCHEMA, STATUSKIT_DB_POOL_SIZE (10), STATUSKIT_DB_CONNECT_TIMEOUT_MS (10000): PostgreSQL
+docs/deploy.md describes every setting.`;
 
 /** A whole number from the environment, or the default; undefined (after a message) when it is not one. */
 function envNumber(name: string, fallback: number, min: number): number | undefined {
@@ -31,7 +60,7 @@ function envNumber(name: string, fallback: number, min: number): number | undefi
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (Number.isInteger(n) && n >= min) return n;
-  err(`statuskit-api: ${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`);
+  refuse(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`);
   return undefined;
 }
 
@@ -39,8 +68,8 @@ function envNumber(name: string, fallback: number, min: number): number | undefi
 async function newKey(store: Store, tenantId: string, rotate: boolean): Promise<string> {
   const made = await store.createApiKey(tenantId, `${KEY_NAME}${rotate ? ' --rotate-key' : ' --new-key'}`);
   if (!rotate) {
-    err(
-      `statuskit: made key ${made.prefix}; the earlier keys still work (npm start -- --rotate-key revokes the ones npm start made)`,
+    note(
+      `made key ${made.prefix}; the earlier keys still work (npm start -- --rotate-key revokes the ones npm start made)`,
     );
     return made.key;
   }
@@ -49,10 +78,10 @@ async function newKey(store: Store, tenantId: string, rotate: boolean): Promise<
       k.id !== made.id && k.revokedAt === null && (k.name === KEY_NAME || k.name.startsWith(`${KEY_NAME} `)),
   );
   for (const k of earlier) await store.revokeApiKey(tenantId, k.id);
-  err(
+  note(
     earlier.length === 0
-      ? `statuskit: made key ${made.prefix}; there was no earlier npm start key to revoke`
-      : `statuskit: made key ${made.prefix} and revoked ${earlier.length} earlier key${earlier.length === 1 ? '' : 's'} npm start made (${earlier.map((k) => k.prefix).join(', ')}); keys made through the API still work`,
+      ? `made key ${made.prefix}; there was no earlier npm start key to revoke`
+      : `made key ${made.prefix} and revoked ${earlier.length} earlier key${earlier.length === 1 ? '' : 's'} npm start made (${earlier.map((k) => k.prefix).join(', ')}); keys made through the API still work`,
   );
   return made.key;
 }
@@ -73,10 +102,25 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const adminToken = process.env.STATUSKIT_ADMIN_TOKEN || undefined;
+  let operations: ReturnType<typeof operationsSettingsFromEnv>;
+  let storeOptions: ReturnType<typeof storeOptionsFromEnv>;
+  try {
+    logger = createLogger({
+      ...loggerSettingsFromEnv(),
+      secrets: [adminToken, databasePassword(process.env.DATABASE_URL)],
+    });
+    operations = operationsSettingsFromEnv();
+    storeOptions = storeOptionsFromEnv();
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    refuse(error.message);
+    return;
+  }
+  const log = logger;
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    err(`statuskit-api: PORT must be a port number, got ${process.env.PORT}`);
-    process.exitCode = 2;
+    refuse(`PORT must be a port number, got ${process.env.PORT}`);
     return;
   }
   const skewSeconds = envNumber('STATUSKIT_FUTURE_SKEW_SECONDS', 300, 0);
@@ -91,38 +135,57 @@ async function main(): Promise<void> {
     return;
   }
   const hour = Number(process.env.STATUSKIT_HEALTH_RUN_HOUR ?? 2);
-  const storeOptions = storeOptionsFromEnv();
-  err(
+  log.info(
     storeOptions.databaseUrl
-      ? 'statuskit: PostgreSQL (DATABASE_URL)'
-      : `statuskit: embedded PGlite in ${storeOptions.dataDir}`,
+      ? { engine: 'postgres', schema: storeOptions.schema ?? 'public' }
+      : { engine: 'pglite', dataDir: storeOptions.dataDir },
+    storeOptions.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${storeOptions.dataDir}`,
   );
   const server = await startServer({
     storeOptions,
     port,
     host: process.env.HOST ?? '127.0.0.1',
-    adminToken: process.env.STATUSKIT_ADMIN_TOKEN || undefined,
+    adminToken,
     maxFutureSkewMs: skewSeconds * 1000,
     authFailureLimits: maxFailures === 0 ? false : { maxFailures, windowMs: windowSeconds * 1000 },
     trustProxy: process.env.STATUSKIT_TRUST_PROXY === '1',
     scheduler: process.env.STATUSKIT_SCHEDULER !== 'off',
     healthRunHourUtc: Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : 2,
-    log: (line) => err(`statuskit: ${line}`),
+    logger: log,
+    metrics: operations.metrics,
+    readyTimeoutMs: operations.readyTimeoutMs,
+    shutdownTimeoutMs: operations.shutdownTimeoutMs,
+    version: (createRequire(import.meta.url)('../package.json') as { version: string }).version,
   });
   // Signals are handled before anything is printed: a supervisor may stop the process as soon as it reads
-  // the URL line, and that stop must still be a clean close.
-  const stop = (signal: string) => {
-    err(`statuskit: ${signal}, closing`);
+  // the URL line, and that stop must still be a clean close. A second signal ends the process at once.
+  const stop = (signal: NodeJS.Signals) => {
+    log.info(
+      { signal, shutdownTimeoutMs: operations.shutdownTimeoutMs },
+      `${signal}: closing (requests in flight are answered; new connections are refused)`,
+    );
+    process.once(signal, () => {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    });
     server.close().then(
-      () => process.exit(0),
-      (error) => {
-        err(`statuskit: close failed: ${error}`);
+      (report) => {
+        if (report.abandonedRequests > 0 || report.abandonedHealthRun)
+          log.warn(
+            report,
+            `closed after ${operations.shutdownTimeoutMs} ms (STATUSKIT_SHUTDOWN_TIMEOUT_MS): ${report.abandonedRequests} request(s) cut${report.abandonedHealthRun ? ', the scheduled health run abandoned (it is taken over at the next start)' : ''}`,
+          );
+        else log.info('closed');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'close failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const { store } = server;
   let key: string | undefined;
   const tenants = await store.listTenants();
@@ -130,28 +193,33 @@ async function main(): Promise<void> {
   if (!tenant) {
     const created = await store.createTenant({ id: DEFAULT_TENANT, name: 'Default tenant' });
     key = (await store.createApiKey(created.id, KEY_NAME)).key;
-    err(`statuskit: created tenant "${created.id}" with the default catalog`);
+    log.info({ tenantId: created.id }, `created tenant "${created.id}" with the default catalog`);
   } else if (args.includes('--new-key') || args.includes('--rotate-key')) {
     key = await newKey(store, tenant.id, args.includes('--rotate-key'));
   }
   // One write, so a reader that sees the URL line has the key line too.
   process.stdout.write(`STATUSKIT_URL=${server.url}\n${key ? `STATUSKIT_API_KEY=${key}\n` : ''}`);
   if (!key)
-    err(
-      `statuskit: tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another, --rotate-key replaces it)`,
+    log.info(
+      { tenantId: tenant?.id },
+      `tenant "${tenant?.id}" kept; its API key was printed at first start (npm start -- --new-key makes another, --rotate-key replaces it)`,
     );
-  err(
-    `statuskit: listening on ${server.url} (dashboard at ${server.url}/dashboard, settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
+  if (server.metricsUrl) log.info({ metricsUrl: server.metricsUrl }, `metrics at ${server.metricsUrl}`);
+  log.info(
+    { url: server.url, metrics: operations.metrics === 'api' ? `${server.url}/metrics` : server.metricsUrl },
+    `listening on ${server.url} (dashboard at ${server.url}/dashboard, settings page at ${server.url}/settings, OpenAPI at ${server.url}/openapi.json); Ctrl-C stops`,
   );
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DataDirLockedError) err(`statuskit: ${error.message}`);
+  const fatal = (fields: object, line: string) =>
+    logger ? logger.fatal(fields, line) : err(`statuskit: ${line}`);
+  if (error instanceof DataDirLockedError) fatal({}, error.message);
   else if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE')
-    err(`statuskit: port ${process.env.PORT ?? 3000} is in use; set PORT to another one`);
-  else
-    err(
-      `statuskit: could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    fatal(
+      { port: (error as { port?: number }).port },
+      `port ${(error as { port?: number }).port ?? process.env.PORT ?? 3000} is in use; set PORT (or STATUSKIT_METRICS_PORT) to another one`,
     );
+  else fatal({ err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -8,6 +8,8 @@ export interface Problem {
   readonly title: string;
   readonly status: number;
   readonly detail?: string;
+  /** The request's id (`X-Request-Id`), to find it in the log. */
+  readonly instance?: string;
   /** Field-level errors, with the JSON path of each bad part. */
   readonly errors?: readonly ValidationIssue[];
   readonly [extension: string]: unknown;
@@ -26,6 +28,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Problem types are stable, documented slugs (`https://statuskit.dev/problems/<slug>`). */
@@ -44,8 +47,11 @@ export function problem(
   };
 }
 
+/** Sends a problem; its `instance` is the request's id, as logged and sent in `X-Request-Id`. */
 export function sendProblem(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, {
+  const requestId: unknown = c.get('requestId');
+  const body = typeof requestId === 'string' && p.instance === undefined ? { ...p, instance: requestId } : p;
+  return c.body(JSON.stringify(body), p.status as ContentfulStatusCode, {
     ...headers,
     'Content-Type': 'application/problem+json',
   });

@@ -1,4 +1,5 @@
 import type { Store } from '@statuskit/store';
+import type { Logger } from './logger.js';
 
 export interface SchedulerOptions {
   /** UTC hour from which the day's run is due (default 2). */
@@ -6,7 +7,21 @@ export interface SchedulerOptions {
   /** How often to look for due runs (default one minute). */
   readonly intervalMs?: number;
   readonly now?: () => Date;
-  readonly log?: (line: string) => void;
+  /** Where each run's outcome is logged (info; a failed run: error). */
+  readonly logger?: Pick<Logger, 'info' | 'error'>;
+  /** Called after each look for due runs, `error` when the tenants could not be listed. */
+  readonly onTick?: (result: 'ok' | 'error') => void;
+}
+
+export interface HealthScheduler {
+  /** Looks for due runs now (one look at a time: a call during a look waits for it). */
+  tick(): Promise<void>;
+  /**
+   * Starts no more runs and waits for the one in progress, unless `abandon` aborts first: then it returns
+   * at once, `false`, and the run is left to the process's end (its row stays `running` and is taken over
+   * by the next scheduled look after the stale-claim delay; nothing half-written is kept).
+   */
+  stop(abandon?: AbortSignal): Promise<boolean>;
 }
 
 /**
@@ -14,16 +29,13 @@ export interface SchedulerOptions {
  * decides who runs it (a unique index on tenant and day), so several API processes on one PostgreSQL
  * still make one scheduled run per tenant per day.
  */
-export function startHealthScheduler(
-  store: Store,
-  options: SchedulerOptions = {},
-): { stop(): Promise<void>; tick(): Promise<void> } {
+export function startHealthScheduler(store: Store, options: SchedulerOptions = {}): HealthScheduler {
   const hour = options.hourUtc ?? 2;
   const now = options.now ?? (() => new Date());
-  const log = options.log ?? (() => {});
+  const logger = options.logger;
   let running: Promise<void> | undefined;
   let stopped = false;
-  const tick = async () => {
+  const look = async () => {
     const at = now();
     if (stopped || at.getUTCHours() < hour) return;
     for (const tenant of await store.listTenants()) {
@@ -31,12 +43,27 @@ export function startHealthScheduler(
       try {
         const run = await store.runHealth(tenant.id, { trigger: 'scheduled', now: at });
         if (run)
-          log(
-            `health run ${run.id} for ${tenant.id}: ${run.state}${run.summary ? `, ${run.summary.eligible} of ${run.summary.total} eligible` : ''}`,
+          logger?.info(
+            {
+              tenantId: tenant.id,
+              runId: run.id,
+              state: run.state,
+              ...(run.summary ? { eligible: run.summary.eligible, total: run.summary.total } : {}),
+            },
+            `scheduled health run ${run.id} for ${tenant.id}: ${run.state}`,
           );
       } catch (error) {
-        log(`health run for ${tenant.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+        logger?.error({ tenantId: tenant.id, err: error }, `scheduled health run for ${tenant.id} failed`);
       }
+    }
+  };
+  const tick = async () => {
+    try {
+      await look();
+      options.onTick?.('ok');
+    } catch (error) {
+      options.onTick?.('error');
+      logger?.error({ err: error }, 'the health-run scheduler could not list the tenants');
     }
   };
   const guarded = () => {
@@ -50,10 +77,15 @@ export function startHealthScheduler(
   void guarded();
   return {
     tick: guarded,
-    async stop() {
+    async stop(abandon) {
       stopped = true;
       clearInterval(timer);
-      await running;
+      if (!running) return true;
+      if (abandon?.aborted) return false;
+      const abandoned = new Promise<false>((resolve) =>
+        abandon?.addEventListener('abort', () => resolve(false), { once: true }),
+      );
+      return Promise.race([running.then(() => true as const), abandoned]);
     },
   };
 }

@@ -6,6 +6,7 @@ export const ProblemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
+    instance: z.string().optional(),
     errors: z
       .array(
         z.object({

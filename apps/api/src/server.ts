@@ -1,8 +1,14 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { openStore, type Store, type StoreOptions } from '@statuskit/store';
 import { type AppOptions, createApp } from './app.js';
+import { createLogger, type Logger } from './logger.js';
+import { type ApiMetrics, createMetrics } from './metrics.js';
+import { type MetricsServer, startMetricsServer } from './metrics-server.js';
+import { createReadiness } from './readiness.js';
 import { startHealthScheduler } from './scheduler.js';
+import { aborted, closeServer, trackRequests } from './shutdown.js';
 
 export interface StartOptions {
   readonly store?: Store;
@@ -17,21 +23,65 @@ export interface StartOptions {
   /** Start the daily health-run scheduler (default true), from this UTC hour. */
   readonly scheduler?: boolean;
   readonly healthRunHourUtc?: number;
-  readonly log?: (line: string) => void;
+  /** Request lines, the scheduler's runs, lost database connections (default: warnings and errors). */
+  readonly logger?: Logger;
+  /**
+   * Prometheus metrics: off (default), served at `/metrics` on the API's listener (`'api'`), or on a
+   * listener of their own (`{ port, host }`; host defaults to the API's).
+   */
+  readonly metrics?: false | 'api' | { readonly port: number; readonly host?: string };
+  /** How long `/readyz` waits for the database (default 2 s). */
+  readonly readyTimeoutMs?: number;
+  /** How long `close()` waits for requests in flight and a health run before cutting them (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /** The version reported by the `statuskit_info` metric. */
+  readonly version?: string;
+}
+
+export interface ShutdownReport {
+  /** Requests still unanswered when the shutdown time ran out (their connections were cut). */
+  readonly abandonedRequests: number;
+  /** A scheduled health run was still going when the time ran out. */
+  readonly abandonedHealthRun: boolean;
 }
 
 export interface RunningServer {
   readonly url: string;
+  /** Where the metrics are served on a listener of their own, when they are. */
+  readonly metricsUrl: string | undefined;
   readonly store: Store;
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully: `/readyz` answers 503, no new connection is taken, requests in flight are
+   * answered and a running health run finishes, for at most `shutdownTimeoutMs`; then the rest is cut and
+   * the store closed. Idempotent.
+   */
+  close(): Promise<ShutdownReport>;
 }
 
 /** Opens the store (unless given), serves the API, and starts the daily scheduler. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const store = options.store ?? (await openStore(options.storeOptions));
+  const logger = options.logger ?? createLogger({ level: 'warn' });
+  let metrics: ApiMetrics | undefined;
+  const store =
+    options.store ??
+    (await openStore({
+      ...options.storeOptions,
+      onConnectionError: (error) => {
+        logger.warn({ err: error }, 'a database connection was lost; the next query opens another');
+        metrics?.connectionLost();
+      },
+    }));
+  if (options.metrics)
+    metrics = createMetrics({ store, ...(options.version ? { version: options.version } : {}) });
+  const readiness = createReadiness(store, {
+    ...(options.readyTimeoutMs !== undefined ? { timeoutMs: options.readyTimeoutMs } : {}),
+  });
   const app = createApp({
     store,
     adminToken: options.adminToken,
+    logger,
+    readiness,
+    ...(metrics ? { metrics, exposeMetrics: options.metrics === 'api' } : {}),
     ...(options.maxFutureSkewMs !== undefined ? { maxFutureSkewMs: options.maxFutureSkewMs } : {}),
     ...(options.authFailureLimits !== undefined ? { authFailureLimits: options.authFailureLimits } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
@@ -41,23 +91,51 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
+  const requests = trackRequests(server as Server);
+  let metricsServer: MetricsServer | undefined;
+  if (metrics && typeof options.metrics === 'object') {
+    try {
+      metricsServer = await startMetricsServer(metrics, {
+        port: options.metrics.port,
+        host: options.metrics.host ?? host,
+      });
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.store) await store.close();
+      throw error;
+    }
+  }
   const scheduler =
     options.scheduler === false
       ? undefined
-      : startHealthScheduler(store, {
+      : startHealthScheduler(metrics ? metrics.instrument(store) : store, {
           ...(options.healthRunHourUtc !== undefined ? { hourUtc: options.healthRunHourUtc } : {}),
-          ...(options.log ? { log: options.log } : {}),
+          logger,
+          ...(metrics ? { onTick: metrics.schedulerTick } : {}),
         });
   const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
+  let closing: Promise<ShutdownReport> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    metricsUrl: metricsServer?.url,
     store,
     close() {
       closing ??= (async () => {
-        await scheduler?.stop();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        if (!options.store) await store.close();
+        readiness.drain();
+        const deadline = AbortSignal.timeout(options.shutdownTimeoutMs ?? 10_000);
+        const [abandonedRequests, finishedRun] = await Promise.all([
+          closeServer(server as Server, requests, deadline),
+          scheduler ? scheduler.stop(deadline) : true,
+        ]);
+        await metricsServer?.close();
+        // A store still busy with an abandoned run gets one more second to close, then the process may end.
+        if (!options.store) {
+          const closed = store.close().catch((error: unknown) => {
+            logger.warn({ err: error }, 'the database did not close cleanly');
+          });
+          await (finishedRun ? closed : Promise.race([closed, aborted(AbortSignal.timeout(1000))]));
+        }
+        return { abandonedRequests, abandonedHealthRun: !finishedRun };
       })();
       return closing;
     },

@@ -146,3 +146,11 @@ export async function migrate(db: Kysely<Database>): Promise<number[]> {
     return now;
   });
 }
+
+/** The newest migration recorded in the database (0 before any) and the newest this code has. */
+export async function schemaVersion(db: Kysely<Database>): Promise<{ applied: number; expected: number }> {
+  const expected = Math.max(...migrations.map((m) => m.version));
+  const to = await sql<{ applied: number | null }>`
+    SELECT max(version) AS applied FROM statuskit_migrations`.execute(db);
+  return { applied: Number(to.rows[0]?.applied ?? 0), expected };
+}

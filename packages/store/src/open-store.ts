@@ -16,6 +16,7 @@ import pg from 'pg';
 import { accountCounts } from './account-counts.js';
 import { type AccountFilter, accountHistory, getAccount, iterateAccounts, listAccounts } from './accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey, verifyApiKey } from './api-keys.js';
+import { type ConnectionStats, pgPoolStats } from './connection-stats.js';
 import { getConnectorState, putConnectorState } from './connector-state.js';
 import { lockDataDir } from './data-dir-lock.js';
 import {
@@ -27,7 +28,7 @@ import {
 } from './health-runs.js';
 import { applyStatusUpdates, type IncomingUpdate, type IngestOptions } from './ingest.js';
 import { checkJson, checkKeys, refuse, textIssues } from './input-checks.js';
-import { migrate } from './migrations.js';
+import { migrate, schemaVersion } from './migrations.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { dailyMetrics, unknownReport } from './reports.js';
 import type { Database } from './schema.js';
@@ -49,12 +50,40 @@ export interface StoreOptions {
    * an empty database, e.g. a backup, or a migrated template that saves `initdb` (about 2 s) per instance.
    */
   readonly loadDataDir?: Blob | undefined;
+  /**
+   * PostgreSQL only: called when an idle pooled connection fails (the server restarted, a failover, the
+   * network dropped it). The pool replaces the connection on the next query; without a listener such an
+   * error would end the process. Default: ignored.
+   */
+  readonly onConnectionError?: ((error: Error) => void) | undefined;
+  /** PostgreSQL only: give up opening a connection after this long (default 10 s; 0 waits forever). */
+  readonly connectTimeoutMs?: number | undefined;
 }
 
-/** Reads DATABASE_URL and STATUSKIT_DATA_DIR (default `./.statuskit/data`). */
+/**
+ * Reads DATABASE_URL (with STATUSKIT_DB_SCHEMA, STATUSKIT_DB_POOL_SIZE and STATUSKIT_DB_CONNECT_TIMEOUT_MS)
+ * and STATUSKIT_DATA_DIR (default `./.statuskit/data`). A setting that is not a number throws a TypeError
+ * naming it.
+ */
 export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): StoreOptions {
-  if (env.DATABASE_URL) return { databaseUrl: env.DATABASE_URL, schema: env.STATUSKIT_DB_SCHEMA };
-  return { dataDir: env.STATUSKIT_DATA_DIR ?? './.statuskit/data' };
+  if (!env.DATABASE_URL) return { dataDir: env.STATUSKIT_DATA_DIR ?? './.statuskit/data' };
+  const poolSize = integerSetting(env, 'STATUSKIT_DB_POOL_SIZE', 1);
+  const connectTimeoutMs = integerSetting(env, 'STATUSKIT_DB_CONNECT_TIMEOUT_MS', 0);
+  return {
+    databaseUrl: env.DATABASE_URL,
+    schema: env.STATUSKIT_DB_SCHEMA,
+    ...(poolSize !== undefined ? { poolSize } : {}),
+    ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+  };
+}
+
+function integerSetting(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min)
+    throw new TypeError(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`);
+  return value;
 }
 
 const OID_INT8 = 20;
@@ -62,7 +91,7 @@ const OID_DATE = 1082;
 const OID_TIMESTAMP = 1114;
 const OID_TIMESTAMPTZ = 1184;
 
-function postgresDialect(options: StoreOptions): PostgresDialect {
+function postgresDialect(options: StoreOptions): { dialect: PostgresDialect; stats: () => ConnectionStats } {
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => {
       if (oid === OID_INT8) return (v: string) => Number.parseInt(v, 10);
@@ -73,13 +102,18 @@ function postgresDialect(options: StoreOptions): PostgresDialect {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
     throw new TypeError(`schema must be a lower-case identifier (got ${JSON.stringify(options.schema)})`);
   }
+  const max = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
-    max: options.poolSize ?? 10,
+    max,
     types,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    keepAlive: true,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  return new PostgresDialect({ pool });
+  const onConnectionError = options.onConnectionError ?? (() => {});
+  pool.on('error', (error) => onConnectionError(error));
+  return { dialect: new PostgresDialect({ pool }), stats: pgPoolStats(pool, max) };
 }
 
 export type Store = ReturnType<typeof storeApi>;
@@ -113,7 +147,12 @@ function checkDay(from: Date, to: Date): void {
  * The store's operations. Every text that reaches the database and every JSON value and date is checked
  * first (InvalidInputError), so bad input is refused with its path rather than failing in the database.
  */
-function storeApi(db: Kysely<Database>, engine: 'pglite' | 'postgres', onClose: () => Promise<void>) {
+function storeApi(
+  db: Kysely<Database>,
+  engine: 'pglite' | 'postgres',
+  onClose: () => Promise<void>,
+  connectionStats: () => ConnectionStats,
+) {
   const config = new TenantConfig();
   let closing: Promise<void> | undefined;
   const tenant = (tenantId: string) => checkKeys({ tenantId });
@@ -126,6 +165,10 @@ function storeApi(db: Kysely<Database>, engine: 'pglite' | 'postgres', onClose: 
       closing ??= onClose();
       return closing;
     },
+    /** The database's connections now (for metrics). */
+    connectionStats,
+    /** The newest migration the database has and the newest this code knows (readiness checks compare them). */
+    schemaVersion: () => schemaVersion(db),
     createTenant: async (input: { id?: string; name: string; catalog?: Catalog }) => {
       refuse('tenant', textIssues(input.name, ['name'], INPUT_LIMITS.tenantNameLength));
       return createTenant(db, config, input);
@@ -269,14 +312,15 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
         await admin.end();
       }
     }
-    const db = new Kysely<Database>({ dialect: postgresDialect(options) });
+    const { dialect, stats } = postgresDialect(options);
+    const db = new Kysely<Database>({ dialect });
     try {
       await migrate(db);
     } catch (error) {
       await db.destroy();
       throw error;
     }
-    return storeApi(db, 'postgres', () => db.destroy());
+    return storeApi(db, 'postgres', () => db.destroy(), stats);
   }
   let release = () => {};
   if (options.dataDir) {
@@ -296,14 +340,20 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    const dialect = new PGliteDialect(pglite);
+    const db = new Kysely<Database>({ dialect });
     await migrate(db);
     await sql`SELECT 1`.execute(db);
-    return storeApi(db, 'pglite', async () => {
-      await db.destroy();
-      release();
-      process.off('exit', release);
-    });
+    return storeApi(
+      db,
+      'pglite',
+      async () => {
+        await db.destroy();
+        release();
+        process.off('exit', release);
+      },
+      () => dialect.stats(),
+    );
   } catch (error) {
     release();
     throw error;

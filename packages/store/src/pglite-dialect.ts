@@ -13,18 +13,26 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import type { ConnectionStats } from './connection-stats.js';
 
 /**
  * Kysely over one in-process PGlite instance. PGlite is a single connection, so connections are handed
  * out one at a time: a transaction holds it until commit or rollback, and other queries wait.
  */
 export class PGliteDialect implements Dialect {
+  #driver: PGliteDriver | undefined;
   constructor(private readonly db: PGlite) {}
+  /** The one connection (in use or idle) and the queries waiting for it. */
+  stats(): ConnectionStats {
+    const inUse = this.#driver?.inUse ? 1 : 0;
+    return { engine: 'pglite', max: 1, open: 1, idle: 1 - inUse, inUse, waiting: this.#driver?.waiting ?? 0 };
+  }
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.db);
+    this.#driver = new PGliteDriver(this.db);
+    return this.#driver;
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -53,6 +61,9 @@ class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
   #queue: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
+  /** Callers waiting in acquireConnection. */
+  waiting = 0;
+  inUse = false;
 
   constructor(private readonly db: PGlite) {
     this.#connection = new PGliteConnection(db);
@@ -66,7 +77,13 @@ class PGliteDriver implements Driver {
     this.#queue = new Promise<void>((resolve) => {
       release = resolve;
     });
-    await previous;
+    this.waiting++;
+    try {
+      await previous;
+    } finally {
+      this.waiting--;
+    }
+    this.inUse = true;
     this.#release = release;
     return this.#connection;
   }
@@ -82,6 +99,7 @@ class PGliteDriver implements Driver {
   async releaseConnection(): Promise<void> {
     const release = this.#release;
     this.#release = undefined;
+    this.inUse = false;
     release?.();
   }
   async destroy(): Promise<void> {
