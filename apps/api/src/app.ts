@@ -22,6 +22,7 @@ import { registerReportRoutes } from './routes/reports.js';
 import { registerStatusRoutes } from './routes/statuses.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerSettingsPage } from './settings-page.js';
+import { registerSharedModules } from './static-files.js';
 
 export interface AppOptions {
   readonly store: Store;
@@ -133,6 +134,7 @@ export function createApp(options: AppOptions): App {
   registerAccountCountRoutes(app, store); // after the report routes: their /v1/reports/* auth applies
   registerSettingsPage(app);
   registerDashboardPage(app);
+  registerSharedModules(app);
 
   app.get('/healthz', (c) => c.json({ ok: true, engine: options.store.engine }));
   registerOperationsRoutes(app, {

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { App } from './app-env.js';
-import { SHARED_DOM, SHARED_STYLE, serveStaticFiles } from './static-files.js';
+import { SHARED_STYLE, serveStaticFiles } from './static-files.js';
 
 /** uPlot's browser build and style, from the installed package (resolved once, at start). */
 function uplotFiles(): { script: URL; style: URL } {
@@ -27,7 +27,6 @@ export function registerDashboardPage(app: App): void {
       .filter((name) => name !== 'index.html')
       .map((name) => ({ path: `/dashboard/${name}`, file: new URL(name, dir) })),
     { path: '/dashboard/page.css', file: SHARED_STYLE },
-    { path: '/dashboard/dom.js', file: SHARED_DOM },
     { path: '/dashboard/vendor/uplot.js', file: uplot.script },
     { path: '/dashboard/vendor/uplot.css', file: uplot.style },
   ]);

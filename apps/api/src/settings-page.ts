@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import type { App } from './app-env.js';
-import { SHARED_DOM, SHARED_STYLE, serveStaticFiles } from './static-files.js';
+import { SHARED_STYLE, serveStaticFiles } from './static-files.js';
 
 /**
  * The settings page (`/settings`, and `/` leads there): static HTML, script modules and a style that talk
@@ -15,7 +15,6 @@ export function registerSettingsPage(app: App): void {
       file: new URL(file, dir),
     })),
     { path: '/settings/page.css', file: SHARED_STYLE },
-    { path: '/settings/dom.js', file: SHARED_DOM },
   ]);
   app.get('/', (c) => c.redirect('/settings'));
 }

@@ -14,8 +14,6 @@ const TYPES: Record<string, string> = {
 
 /** The style the settings page and the dashboard share; each serves it as its own `page.css`. */
 export const SHARED_STYLE = new URL('../static/shared/page.css', import.meta.url);
-/** The pages' shared DOM helpers (served as `dom.js` beside each page's modules). */
-export const SHARED_DOM = new URL('../static/shared/dom.js', import.meta.url);
 
 /** A file served at `path`; its content type comes from its name's ending. */
 export interface StaticFile {
@@ -42,4 +40,10 @@ export function serveStaticFiles(app: App, files: readonly StaticFile[]): void {
       }),
     );
   }
+}
+
+/** The pages' shared modules (`static/shared/*.js`), at `/shared/...`: the pages import `../shared/dom.js`. */
+export function registerSharedModules(app: App): void {
+  const dir = new URL('../static/shared/', import.meta.url);
+  serveStaticFiles(app, [{ path: '/shared/dom.js', file: new URL('dom.js', dir) }]);
 }

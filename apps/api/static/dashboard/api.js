@@ -2,7 +2,7 @@
 // name, so moving between the two pages keeps it). DOM building (no inline styles, no HTML strings) is the
 // pages' shared dom.js.
 
-import { $, element as h } from './dom.js';
+import { $, element as h } from '../shared/dom.js';
 
 export { $, h };
 

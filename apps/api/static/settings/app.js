@@ -2,9 +2,9 @@
 // spellings), fix Unknown values, and build eligibility rules, all through the API. No framework, no build
 // step; the modules beside this one each own one part of the page.
 
+import { $, focusFirst, say } from '../shared/dom.js';
 import { session, Unauthorized, Unreachable, unreachableText } from './api.js';
 import { isCatalogDirty, loadCatalog, startCatalog } from './catalog.js';
-import { $, focusFirst, say } from './dom.js';
 import { isRulesDirty, loadRules, startRules } from './rules.js';
 import { forgetUnknown, showUnknownFromFragment, startUnknown } from './unknown.js';
 

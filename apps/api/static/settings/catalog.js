@@ -1,7 +1,6 @@
 // The catalog editor: one card per status (value, type, plan, flags, other spellings, description), the
 // matching options, and Save with every problem of the save shown on its field.
 
-import { api, isStale, problemText, reportError, staleText, Unreachable, unreachableText } from './api.js';
 import {
   $,
   clone,
@@ -14,7 +13,8 @@ import {
   showProblems,
   stableStringify,
   unseen,
-} from './dom.js';
+} from '../shared/dom.js';
+import { api, isStale, problemText, reportError, staleText, Unreachable, unreachableText } from './api.js';
 import { catalogProblem, problemLine } from './problems.js';
 
 const TYPES = [

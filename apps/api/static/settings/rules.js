@@ -1,8 +1,6 @@
 // Eligibility rules: a builder (rules as rows a person reads) and a JSON tab for what the builder cannot
 // show, over the same json-rules-engine JSON; Preview before Save, and Save confirms with the preview.
 
-import { api, isStale, problemText, reportError, staleText, Unreachable, unreachableText } from './api.js';
-import { catalogState } from './catalog.js';
 import {
   $,
   clone,
@@ -15,7 +13,9 @@ import {
   showProblems,
   stableStringify,
   unseen,
-} from './dom.js';
+} from '../shared/dom.js';
+import { api, isStale, problemText, reportError, staleText, Unreachable, unreachableText } from './api.js';
+import { catalogState } from './catalog.js';
 import { problemLine, ruleProblem } from './problems.js';
 import {
   adjustCondition,

@@ -1,6 +1,7 @@
 // Unknown values: what accounts carry that the catalog does not know, each one click from its fix (another
 // spelling of the likely status, or a new status of a type chosen there), and what missing and empty mean.
 
+import { $, element, focusFirst, keepFocus, options, plural, say, unseen } from '../shared/dom.js';
 import { api, reportError } from './api.js';
 import {
   addAlias,
@@ -14,7 +15,6 @@ import {
   removeStatus,
   saveCatalog,
 } from './catalog.js';
-import { $, element, focusFirst, keepFocus, options, plural, say, unseen } from './dom.js';
 import { statusName } from './problems.js';
 import { likelyStatus } from './spelling.js';
 

@@ -1,5 +1,5 @@
-// Small DOM helpers shared by the pages (settings, dashboard): served as `dom.js` beside each page's modules
-// (/settings/dom.js, /dashboard/dom.js; see src/static-files.ts), so each page imports it as `./dom.js`.
+// Small DOM helpers shared by the pages (settings, dashboard), served at /shared/dom.js (src/static-files.ts);
+// each page imports it as `../shared/dom.js`.
 
 export const $ = (id) => document.getElementById(id);
 
