@@ -31,3 +31,19 @@ export {
   type VersionedRules,
 } from './tenant-config.js';
 export { TENANT_ID_PATTERN, type Tenant, TenantExistsError } from './tenants.js';
+export type {
+  WebhookDelivery,
+  WebhookDeliveryCounts,
+  WebhookDeliveryOutcome,
+  WebhookEventInput,
+  WebhookEventOutcome,
+} from './webhook-deliveries.js';
+export {
+  checkWebhookCredentials,
+  type NewWebhookEndpoint,
+  WEBHOOK_ENDPOINT_ID_PATTERN,
+  type WebhookEndpoint,
+  type WebhookEndpointChange,
+  type WebhookEndpointSecrets,
+  type WebhookProvider,
+} from './webhook-endpoints.js';

@@ -76,7 +76,10 @@ export async function applyStatusUpdates(
   const receivedAt = options.receivedAt ?? new Date();
   checkUpdates(updates, receivedAt, options.maxFutureSkewMs ?? INPUT_LIMITS.futureSkewMs);
   if (options.idempotency) checkKeys({ idempotencyKey: options.idempotency.key });
-  return db.transaction().execute(async (trx) => {
+  // Inside a caller's transaction (a webhook delivery records its event id in the same one), join it.
+  const inTransaction = <T>(work: (trx: Kysely<Database>) => Promise<T>) =>
+    db.isTransaction ? work(db) : db.transaction().execute(work);
+  return inTransaction(async (trx) => {
     await lockTenant(trx, tenantId);
     const idem = options.idempotency;
     if (idem) {

@@ -116,6 +116,53 @@ CREATE TABLE connector_state (
 );
 `,
   },
+  {
+    version: 10,
+    name: 'inbound webhook endpoints, their events and delivery log',
+    sql: `
+CREATE TABLE webhook_endpoints (
+  tenant_id text NOT NULL,
+  endpoint_id text NOT NULL,
+  provider text NOT NULL,
+  name text NOT NULL DEFAULT '',
+  config jsonb NOT NULL,
+  secret text,
+  previous_secret text,
+  previous_secret_until timestamptz,
+  username text,
+  password_hash text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  disabled_at timestamptz,
+  PRIMARY KEY (tenant_id, endpoint_id)
+);
+CREATE UNIQUE INDEX webhook_endpoints_endpoint_id ON webhook_endpoints (endpoint_id);
+CREATE TABLE webhook_events (
+  tenant_id text NOT NULL,
+  endpoint_id text NOT NULL,
+  event_id text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, endpoint_id, event_id)
+);
+CREATE TABLE webhook_deliveries (
+  tenant_id text NOT NULL,
+  delivery_id bigint GENERATED ALWAYS AS IDENTITY,
+  endpoint_id text NOT NULL,
+  received_at timestamptz NOT NULL,
+  outcome text NOT NULL,
+  reason text,
+  detail text,
+  event_id text,
+  event_type text,
+  account_id text,
+  status text,
+  observed_at timestamptz,
+  result text,
+  PRIMARY KEY (tenant_id, delivery_id)
+);
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (tenant_id, endpoint_id, delivery_id);
+`,
+  },
 ];
 
 /** Applies the migrations not yet recorded; returns the versions applied now. */

@@ -35,6 +35,24 @@ import type { Database } from './schema.js';
 import { TenantConfig } from './tenant-config.js';
 import { createTenant, getTenant, listTenants } from './tenants.js';
 import { parsePgTimestamp } from './timestamps.js';
+import {
+  listWebhookDeliveries,
+  receiveWebhookEvent,
+  recordRejectedDelivery,
+  type WebhookDeliveryOutcome,
+  type WebhookEventInput,
+  webhookDeliveryCounts,
+} from './webhook-deliveries.js';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  findWebhookEndpoint,
+  getWebhookEndpoint,
+  listWebhookEndpoints,
+  type NewWebhookEndpoint,
+  updateWebhookEndpoint,
+  type WebhookEndpointChange,
+} from './webhook-endpoints.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string. When set, PostgreSQL is used through `pg`. */
@@ -129,6 +147,29 @@ function checkRules(rules: readonly EligibilityRule[]): void {
   const checked = validateRules(rules);
   if (!checked.ok) issues.push(...checked.errors);
   refuse('rules', issues);
+}
+
+/** An endpoint's name, config (a JSON document) and secrets must be storable text. */
+function checkWebhookEndpoint(input: {
+  name?: string | undefined;
+  config?: Record<string, unknown> | undefined;
+  secret?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+}): void {
+  const issues: ValidationIssue[] = [];
+  if (input.name !== undefined) issues.push(...textIssues(input.name, ['name'], 200));
+  for (const field of ['secret', 'username', 'password'] as const)
+    if (input[field] !== undefined) issues.push(...textIssues(input[field], [field], 500));
+  if (input.config !== undefined)
+    issues.push(
+      ...jsonProblems(input.config, DOCUMENT_LIMITS).map((i) => ({
+        ...i,
+        path: ['config', ...i.path],
+        at: `config${i.at.startsWith('[') ? '' : '.'}${i.at}`,
+      })),
+    );
+  refuse('webhook endpoint', issues);
 }
 
 function checkDay(from: Date, to: Date): void {
@@ -289,6 +330,57 @@ function storeApi(
       checkKeys({ tenantId, connector });
       checkJson('connector state', state, CONNECTOR_STATE_LIMITS);
       return putConnectorState(db, tenantId, connector, state);
+    },
+    createWebhookEndpoint: async (tenantId: string, input: NewWebhookEndpoint) => {
+      checkWebhookEndpoint(input);
+      tenant(tenantId);
+      return createWebhookEndpoint(db, tenantId, input);
+    },
+    listWebhookEndpoints: async (tenantId: string) => {
+      tenant(tenantId);
+      return listWebhookEndpoints(db, tenantId);
+    },
+    getWebhookEndpoint: async (tenantId: string, endpointId: string) => {
+      checkKeys({ tenantId, endpointId });
+      return getWebhookEndpoint(db, tenantId, endpointId);
+    },
+    updateWebhookEndpoint: async (
+      tenantId: string,
+      endpointId: string,
+      change: WebhookEndpointChange,
+      now = new Date(),
+    ) => {
+      checkKeys({ tenantId, endpointId });
+      checkWebhookEndpoint(change);
+      return updateWebhookEndpoint(db, tenantId, endpointId, change, now);
+    },
+    deleteWebhookEndpoint: async (tenantId: string, endpointId: string) => {
+      checkKeys({ tenantId, endpointId });
+      return deleteWebhookEndpoint(db, tenantId, endpointId);
+    },
+    /** The endpoint a delivery is addressed to (any tenant's), with its verification material. */
+    findWebhookEndpoint: async (endpointId: string, now = new Date()) =>
+      findWebhookEndpoint(db, endpointId, now),
+    recordRejectedDelivery: async (
+      tenantId: string,
+      endpointId: string,
+      rejection: { reason: string; detail?: string; receivedAt: Date; eventId?: string; eventType?: string },
+    ) => recordRejectedDelivery(db, tenantId, endpointId, rejection),
+    receiveWebhookEvent: async (tenantId: string, endpointId: string, input: WebhookEventInput) => {
+      checkKeys({ tenantId, endpointId, eventId: input.eventId });
+      return receiveWebhookEvent(db, config, tenantId, endpointId, input);
+    },
+    listWebhookDeliveries: async (
+      tenantId: string,
+      endpointId: string,
+      page: { before?: number | undefined; limit: number; outcome?: WebhookDeliveryOutcome | undefined },
+    ) => {
+      checkKeys({ tenantId, endpointId });
+      return listWebhookDeliveries(db, tenantId, endpointId, page);
+    },
+    webhookDeliveryCounts: async (tenantId: string, endpointId: string) => {
+      checkKeys({ tenantId, endpointId });
+      return webhookDeliveryCounts(db, tenantId, endpointId);
     },
   };
 }
