@@ -66,8 +66,8 @@ const isoOf = (v: Date | string | undefined) => (v instanceof Date ? v.toISOStri
  */
 export function logText(value: string | undefined | null, max = DETAIL_LENGTH): string | null {
   if (value === undefined || value === null) return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what PostgreSQL cannot store
   const clean = value.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what PostgreSQL cannot store
     /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
     '\uFFFD',
   );
