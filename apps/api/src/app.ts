@@ -21,6 +21,8 @@ import { registerOperationsRoutes } from './routes/operations.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatusRoutes } from './routes/statuses.js';
 import { registerTenantRoutes } from './routes/tenants.js';
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
+import { registerWebhookReceiveRoutes } from './routes/webhook-receive.js';
 import { registerSettingsPage } from './settings-page.js';
 import { registerSharedModules } from './static-files.js';
 
@@ -46,6 +48,8 @@ export interface AppOptions {
   readonly exposeMetrics?: boolean;
   /** What `/readyz` answers (default: the store's schema version within 2 s). */
   readonly readiness?: Readiness;
+  /** The API's address as billing systems reach it, for webhook endpoint URLs (default: the request's origin). */
+  readonly publicUrl?: string | undefined;
 }
 
 export type { App, AppEnv } from './app-env.js';
@@ -132,6 +136,8 @@ export function createApp(options: AppOptions): App {
   registerStatusRoutes(app, deps);
   registerReportRoutes(app, deps);
   registerAccountCountRoutes(app, store); // after the report routes: their /v1/reports/* auth applies
+  registerWebhookEndpointRoutes(app, deps, { publicUrl: options.publicUrl });
+  registerWebhookReceiveRoutes(app, deps);
   registerSettingsPage(app);
   registerDashboardPage(app);
   registerSharedModules(app);

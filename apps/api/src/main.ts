@@ -46,6 +46,7 @@ Environment:
                                       before 429 (${DEFAULT_AUTH_FAILURE_LIMITS.maxFailures}; 0 turns the limit off)
   STATUSKIT_AUTH_FAILURE_WINDOW_SECONDS  that window (${DEFAULT_AUTH_FAILURE_LIMITS.windowMs / 1000})
   STATUSKIT_TRUST_PROXY=1             take the client address from the last X-Forwarded-For entry
+  STATUSKIT_PUBLIC_URL                the API's address as Stripe / Chargebee reach it (webhook endpoint URLs)
   LOG_LEVEL (info), LOG_FORMAT        json lines on stderr, or pretty (the default on a terminal)
   STATUSKIT_METRICS=1                 serve Prometheus metrics at /metrics on the API's port
   STATUSKIT_METRICS_PORT              ... or on a listener of their own (STATUSKIT_METRICS_HOST, default HOST)
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
     maxFutureSkewMs: skewSeconds * 1000,
     authFailureLimits: maxFailures === 0 ? false : { maxFailures, windowMs: windowSeconds * 1000 },
     trustProxy: process.env.STATUSKIT_TRUST_PROXY === '1',
+    publicUrl: process.env.STATUSKIT_PUBLIC_URL || undefined,
     scheduler: process.env.STATUSKIT_SCHEDULER !== 'off',
     healthRunHourUtc: Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : 2,
     logger: log,

@@ -20,6 +20,7 @@ export interface StartOptions {
   readonly maxFutureSkewMs?: AppOptions['maxFutureSkewMs'];
   readonly authFailureLimits?: AppOptions['authFailureLimits'];
   readonly trustProxy?: AppOptions['trustProxy'];
+  readonly publicUrl?: AppOptions['publicUrl'];
   /** Start the daily health-run scheduler (default true), from this UTC hour. */
   readonly scheduler?: boolean;
   readonly healthRunHourUtc?: number;
@@ -85,6 +86,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.maxFutureSkewMs !== undefined ? { maxFutureSkewMs: options.maxFutureSkewMs } : {}),
     ...(options.authFailureLimits !== undefined ? { authFailureLimits: options.authFailureLimits } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
