@@ -507,6 +507,11 @@ describe.each(testEngines())('API on %s', (engine) => {
         '/v1/rules/preview',
         '/v1/statuses:batch',
         '/v1/tenants',
+        '/v1/webhook-endpoints',
+        '/v1/webhook-endpoints/{endpointId}',
+        '/v1/webhook-endpoints/{endpointId}/deliveries',
+        '/v1/webhooks/chargebee/{endpointId}',
+        '/v1/webhooks/stripe/{endpointId}',
       ].sort(),
     );
   });

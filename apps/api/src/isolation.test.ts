@@ -1,5 +1,7 @@
 // Tenant isolation through every route of the OpenAPI document: tenant A's key, tenant B's ids, with header,
 // query and body tricks. No answer to A may carry anything of B's, and B's data must be exactly as before.
+
+import { createHmac } from 'node:crypto';
 import type { Store } from '@statuskit/store';
 import { openTestStore, testEngines } from '@statuskit/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,13 +9,47 @@ import { createApp } from './app.js';
 import { type Answer, type Call, type CallOptions, caller, newTenant } from './testing/in-process.js';
 
 const ADMIN = 'admin-secret-token';
+const NOW = new Date('2026-03-01T12:00:00Z');
+const stripeSigned = (event: unknown, secret: string) => {
+  const body = JSON.stringify(event);
+  const t = Math.floor(NOW.getTime() / 1000);
+  const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+  return {
+    raw: body,
+    headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${v1}` },
+  };
+};
+const stripeEvent = (id: string, customer: string, status: string, price: string) => ({
+  id,
+  object: 'event',
+  type: 'customer.subscription.updated',
+  created: Math.floor(NOW.getTime() / 1000) - 60,
+  data: {
+    object: {
+      id: `sub_${customer}`,
+      object: 'subscription',
+      status,
+      customer,
+      livemode: true,
+      created: 1_700_000_000,
+      items: { data: [{ price: { id: price, lookup_key: null, product: 'prod_1' } }] },
+    },
+  },
+});
 
 describe.each(testEngines())('tenant isolation on %s', (engine) => {
   let store: Store;
   let call: Call;
   let a: { id: string; key: string };
   let b: { id: string; key: string };
-  const B: { runId: string; keyId: string; secrets: string[] } = { runId: '', keyId: '', secrets: [] };
+  const B: { runId: string; keyId: string; endpointId: string; secrets: string[] } = {
+    runId: '',
+    keyId: '',
+    endpointId: '',
+    secrets: [],
+  };
+  const B_WHSEC = 'whsec_bSecretSigningKey0000';
+  const A_WHSEC = 'whsec_aOwnSigningKey00000000';
 
   /** B's data as B sees it, to compare before and after A's attempts. */
   const snapshot = async () => {
@@ -34,13 +70,22 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
       state: await read('/v1/connectors/sfdc/state'),
       runs: (await read('/v1/health-runs')).runs.map((r: { id: string }) => r.id),
       unknown: await read('/v1/reports/unknown'),
+      // Anyone may post to an endpoint's URL, and refusals are logged: what must not change is the rest.
+      webhookEndpoints: (await read('/v1/webhook-endpoints')).endpoints.map(
+        (e: { deliveries: { rejected: unknown; received: unknown } }) => ({
+          ...e,
+          deliveries: { ...e.deliveries, rejected: undefined, received: undefined },
+        }),
+      ),
+      webhookApplied: (await read(`/v1/webhook-endpoints/${B.endpointId}/deliveries?outcome=applied`))
+        .deliveries,
     };
   };
   let before: Awaited<ReturnType<typeof snapshot>>;
 
   beforeAll(async () => {
     store = await openTestStore(engine);
-    call = caller(createApp({ store, adminToken: ADMIN, now: () => new Date('2026-03-01T12:00:00Z') }));
+    call = caller(createApp({ store, adminToken: ADMIN, now: () => NOW }));
     a = await newTenant(call, ADMIN);
     b = await newTenant(call, ADMIN);
     const asB = (method: string, path: string, options: CallOptions = {}) =>
@@ -75,6 +120,22 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
     await asB('PUT', '/v1/connectors/sfdc/state', { body: { watermark: 'B-secret-watermark' } });
     B.runId = (await asB('POST', '/v1/health-runs')).json.id;
     B.keyId = (await asB('POST', '/v1/api-keys', { body: { name: 'b-secret-key-name' } })).json.id;
+    B.endpointId = (
+      await asB('POST', '/v1/webhook-endpoints', {
+        body: {
+          provider: 'stripe',
+          name: 'b-secret-endpoint',
+          config: { plans: [{ status: 'Pro', prices: ['price_b_secret'] }] },
+          secret: B_WHSEC,
+        },
+      })
+    ).json.id;
+    const delivered = await call(
+      'POST',
+      `/v1/webhooks/stripe/${B.endpointId}`,
+      stripeSigned(stripeEvent('evt_b_secret', 'cus_b_hooked', 'active', 'price_b_secret'), B_WHSEC),
+    );
+    expect(delivered.json).toMatchObject({ outcome: 'applied' });
     B.secrets = [
       'BOnlyStatus',
       'b-secret-rule',
@@ -88,6 +149,12 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
       B.runId,
       B.keyId,
       b.id,
+      B.endpointId,
+      'b-secret-endpoint',
+      'price_b_secret',
+      B_WHSEC,
+      'evt_b_secret',
+      'cus_b_hooked',
     ];
     before = await snapshot();
   });
@@ -223,6 +290,65 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
         (await asA('PUT', '/v1/connectors/sfdc/state', { body: { watermark: 'a' }, headers: tricks() }))
           .status,
       ).toBe(200);
+    },
+    'POST /v1/webhook-endpoints': async () => {
+      const made = await asA('POST', '/v1/webhook-endpoints', {
+        headers: tricks(),
+        body: {
+          provider: 'stripe',
+          config: { plans: [{ status: 'Pro', prices: ['price_a'] }] },
+          secret: A_WHSEC,
+        },
+      });
+      expect(made.status).toBe(201);
+      const smuggled = await asA('POST', '/v1/webhook-endpoints', {
+        body: { provider: 'stripe', config: { plans: [{ status: 'Pro', prices: ['p'] }] }, tenantId: b.id },
+      });
+      expect(smuggled.status).toBe(400);
+    },
+    'GET /v1/webhook-endpoints': async () => {
+      const mine = (await asA('GET', `/v1/webhook-endpoints?tenant=${b.id}`, { headers: tricks() })).json;
+      expect(mine.endpoints.map((e: { id: string }) => e.id)).not.toContain(B.endpointId);
+    },
+    'GET /v1/webhook-endpoints/{endpointId}': async () => {
+      expect((await asA('GET', `/v1/webhook-endpoints/${B.endpointId}`, { headers: tricks() })).status).toBe(
+        404,
+      );
+    },
+    'PATCH /v1/webhook-endpoints/{endpointId}': async () => {
+      const res = await asA('PATCH', `/v1/webhook-endpoints/${B.endpointId}`, {
+        headers: tricks(),
+        body: { secret: A_WHSEC, disabled: true },
+      });
+      expect(res.status).toBe(404);
+    },
+    'DELETE /v1/webhook-endpoints/{endpointId}': async () => {
+      expect(
+        (await asA('DELETE', `/v1/webhook-endpoints/${B.endpointId}`, { headers: tricks() })).status,
+      ).toBe(404);
+    },
+    'GET /v1/webhook-endpoints/{endpointId}/deliveries': async () => {
+      expect((await asA('GET', `/v1/webhook-endpoints/${B.endpointId}/deliveries`)).status).toBe(404);
+    },
+    'POST /v1/webhooks/stripe/{endpointId}': async () => {
+      // A's key is no way in, and A's own endpoint secret signs nothing for B's endpoint.
+      const cancel = stripeEvent('evt_a_try', 'cus_b_hooked', 'canceled', 'price_b_secret');
+      const signedByA = stripeSigned(cancel, A_WHSEC);
+      const res = await asA('POST', `/v1/webhooks/stripe/${B.endpointId}`, {
+        ...signedByA,
+        headers: { ...signedByA.headers, ...tricks(), authorization: `Bearer ${a.key}` },
+      });
+      expect(res.status).toBe(400);
+      expect((await asA('POST', `/v1/webhooks/stripe/${B.endpointId}`, { raw: signedByA.raw })).status).toBe(
+        400,
+      );
+    },
+    'POST /v1/webhooks/chargebee/{endpointId}': async () => {
+      const res = await asA('POST', `/v1/webhooks/chargebee/${B.endpointId}`, {
+        raw: '{}',
+        headers: { authorization: `Basic ${Buffer.from(`statuskit:${a.key}`).toString('base64')}` },
+      });
+      expect(res.status).toBe(404);
     },
     'POST /v1/tenants': async () => {
       expect((await asA('POST', '/v1/tenants', { body: { id: b.id, name: 'taken over' } })).status).toBe(403);

@@ -61,11 +61,7 @@ export function registerWebhookReceiveRoutes(app: App, deps: RouteDeps): void {
     const endpointId = c.req.param('endpointId') ?? '';
     const endpoint = await store.findWebhookEndpoint(endpointId, receivedAt);
     if (!endpoint || endpoint.provider !== provider)
-      return fail(
-        404,
-        'webhook-endpoint-not-found',
-        `No ${provider} webhook endpoint ${endpointId.slice(0, 100)}.`,
-      );
+      return fail(404, 'webhook-endpoint-not-found', `No such ${provider} webhook endpoint.`);
     const reject = async (
       status: number,
       reason: string,
