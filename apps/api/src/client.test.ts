@@ -82,4 +82,38 @@ describe('@statuskit/client against the real API', () => {
     await client.putConnectorState('sfdc', { watermark: 'w1' });
     expect(await client.getConnectorState('sfdc')).toEqual({ watermark: 'w1' });
   });
+
+  it('manages inbound webhook endpoints and reads their delivery log', async () => {
+    const made = await client.createWebhookEndpoint({
+      provider: 'chargebee',
+      name: 'billing',
+      config: { plans: [{ status: 'Pro', itemIds: ['pro'] }] },
+    });
+    expect(made.url).toBe(`${server.url}/v1/webhooks/chargebee/${made.id}`);
+    expect(made.password).toBeDefined();
+    expect((await client.listWebhookEndpoints()).endpoints.map((e) => e.id)).toEqual([made.id]);
+    const auth = `Basic ${Buffer.from(`statuskit:${made.password}`).toString('base64')}`;
+    const event = {
+      id: 'ev_client',
+      event_type: 'subscription_created',
+      occurred_at: 1_767_225_600,
+      content: { subscription: { id: 's1', customer_id: 'hooked', status: 'active', plan_id: 'pro' } },
+    };
+    const posted = await fetch(made.url, {
+      method: 'POST',
+      headers: { authorization: auth },
+      body: JSON.stringify(event),
+    });
+    expect(posted.status).toBe(200);
+    const page = await client.webhookDeliveries(made.id, { limit: 10 });
+    expect(page.deliveries[0]).toMatchObject({
+      outcome: 'skipped',
+      reason: 'unmapped-price',
+      accountId: 'hooked',
+    });
+    expect((await client.updateWebhookEndpoint(made.id, { disabled: true })).disabled).toBe(true);
+    expect((await client.getWebhookEndpoint(made.id))?.deliveries.skipped).toEqual({ 'unmapped-price': 1 });
+    await client.deleteWebhookEndpoint(made.id);
+    expect(await client.getWebhookEndpoint(made.id)).toBeUndefined();
+  });
 });

@@ -21,6 +21,14 @@ import type {
   UnknownReport,
   UpdateResult,
 } from './types.js';
+import type {
+  NewWebhookEndpointView,
+  WebhookDeliveryOutcome,
+  WebhookDeliveryView,
+  WebhookEndpointChange,
+  WebhookEndpointInput,
+  WebhookEndpointView,
+} from './webhook-types.js';
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
@@ -71,6 +79,12 @@ export const CLIENT_ROUTES = [
   'DELETE /v1/api-keys/{keyId}',
   'GET /v1/connectors/{connector}/state',
   'PUT /v1/connectors/{connector}/state',
+  'POST /v1/webhook-endpoints',
+  'GET /v1/webhook-endpoints',
+  'GET /v1/webhook-endpoints/{endpointId}',
+  'PATCH /v1/webhook-endpoints/{endpointId}',
+  'DELETE /v1/webhook-endpoints/{endpointId}',
+  'GET /v1/webhook-endpoints/{endpointId}/deliveries',
 ] as const;
 
 interface RequestOptions {
@@ -411,6 +425,42 @@ export class StatuskitClient {
   }
   async putConnectorState(connector: string, state: Record<string, unknown>): Promise<void> {
     await this.#call('PUT', `/v1/connectors/${encodeURIComponent(connector)}/state`, { body: state });
+  }
+  /** An inbound endpoint for Stripe or Chargebee events; the answer has the URL to paste there. */
+  createWebhookEndpoint(input: WebhookEndpointInput): Promise<NewWebhookEndpointView> {
+    return this.#call('POST', '/v1/webhook-endpoints', { body: input, retrySafe: false });
+  }
+  listWebhookEndpoints(): Promise<{ endpoints: WebhookEndpointView[] }> {
+    return this.#call('GET', '/v1/webhook-endpoints');
+  }
+  async getWebhookEndpoint(endpointId: string): Promise<WebhookEndpointView | undefined> {
+    return (
+      await this.#request<WebhookEndpointView>(
+        'GET',
+        `/v1/webhook-endpoints/${encodeURIComponent(endpointId)}`,
+        {
+          allow: [404],
+        },
+      )
+    )?.data;
+  }
+  updateWebhookEndpoint(
+    endpointId: string,
+    change: WebhookEndpointChange,
+  ): Promise<WebhookEndpointView & { warnings: { at: string; message: string }[] }> {
+    return this.#call('PATCH', `/v1/webhook-endpoints/${encodeURIComponent(endpointId)}`, { body: change });
+  }
+  async deleteWebhookEndpoint(endpointId: string): Promise<void> {
+    await this.#call('DELETE', `/v1/webhook-endpoints/${encodeURIComponent(endpointId)}`);
+  }
+  /** A page of an endpoint's delivery log, newest first; pass `nextCursor` back as `cursor`. */
+  webhookDeliveries(
+    endpointId: string,
+    page: { outcome?: WebhookDeliveryOutcome; cursor?: string; limit?: number } = {},
+  ): Promise<{ deliveries: WebhookDeliveryView[]; nextCursor: string | null }> {
+    return this.#call('GET', `/v1/webhook-endpoints/${encodeURIComponent(endpointId)}/deliveries`, {
+      query: page,
+    });
   }
 }
 

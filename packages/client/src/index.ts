@@ -16,3 +16,4 @@ export {
   StatuskitVersionConflictError,
 } from './errors.js';
 export type * from './types.js';
+export type * from './webhook-types.js';
