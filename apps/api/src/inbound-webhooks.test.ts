@@ -91,7 +91,11 @@ describe.each(testEngines())('inbound billing webhooks through a real API proces
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
   };
-  const post = async (url: string, body: string | Uint8Array, headers: Record<string, string> = {}) => {
+  const post = async (
+    url: string,
+    body: string | Uint8Array<ArrayBuffer>,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
@@ -372,14 +376,14 @@ describe.each(testEngines())('inbound billing webhooks through a real API proces
 
   it('answers hostile bodies with 4xx, never 5xx, and applies nothing', async () => {
     const auth = { authorization: basic(chargebee.username, chargebee.password) };
-    const signed = (body: string | Uint8Array) => ({
+    const signed = (body: string | Uint8Array<ArrayBuffer>) => ({
       'stripe-signature': sign(typeof body === 'string' ? body : Buffer.from(body).toString('latin1')),
     });
     const nulEvent = JSON.stringify(chargebeeEvent('cb_\u0000nul', 'active', nowSeconds())).replace(
       /ev_\d+/,
       'ev_\\u0000x',
     );
-    const cases: [string, string, string | Uint8Array, Record<string, string>][] = [
+    const cases: [string, string, string | Uint8Array<ArrayBuffer>, Record<string, string>][] = [
       ['not JSON (chargebee)', chargebee.url, 'this is not json', auth],
       ['not JSON (stripe, signed)', stripe.url, '{"id": ', signed('{"id": ')],
       ['empty', chargebee.url, '', auth],
