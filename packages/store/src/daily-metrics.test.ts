@@ -160,7 +160,7 @@ describe.each(testEngines())('daily metrics on %s', (engine) => {
     await store?.close();
   });
 
-  it('equal the straightforward computation on random histories (backward moves, stale updates, catalog changes)', async () => {
+  it('equal the straightforward computation on random histories (backward moves, stale updates, catalog changes), accounts stay classified', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(step, { minLength: 1, maxLength: 8 }),
@@ -186,6 +186,31 @@ describe.each(testEngines())('daily metrics on %s', (engine) => {
           const { catalog } = await store.getCatalog(id);
           const fast = await store.dailyMetrics(id, from, to);
           expect(fast).toEqual(await straightforwardMetrics(store.db, id, catalog, from, to));
+          // Re-classification per distinct raw status leaves every account classified as its raw status says.
+          const accounts = await store.db
+            .selectFrom('accounts')
+            .select([
+              'raw_status',
+              'status',
+              'status_type',
+              'plan',
+              'trial',
+              'non_customer',
+              'unknown_reason',
+            ])
+            .where('tenant_id', '=', id)
+            .execute();
+          for (const a of accounts) {
+            const c = classifyStatus(a.raw_status ?? undefined, catalog);
+            expect([a.status, a.status_type, a.plan, a.trial, a.non_customer, a.unknown_reason]).toEqual([
+              c.status ?? null,
+              c.statusType,
+              c.plan ?? null,
+              c.trial,
+              c.nonCustomer,
+              c.unknownReason ?? null,
+            ]);
+          }
         },
       ),
       { numRuns: engine === 'pglite' ? 60 : 80 },

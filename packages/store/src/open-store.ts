@@ -32,6 +32,7 @@ import { migrate, schemaVersion } from './migrations.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { dailyMetrics, unknownReport } from './reports.js';
 import type { Database } from './schema.js';
+import { freshenStatistics } from './statistics.js';
 import { TenantConfig } from './tenant-config.js';
 import { createTenant, getTenant, listTenants } from './tenants.js';
 import { parsePgTimestamp } from './timestamps.js';
@@ -199,9 +200,11 @@ function storeApi(
     putCatalog: async (tenantId: string, catalog: Catalog, options: VersionedWrite = {}) => {
       tenant(tenantId);
       checkJson('catalog', catalog.toJSON(), DOCUMENT_LIMITS);
-      return db
+      const saved = await db
         .transaction()
         .execute((trx) => config.saveCatalog(trx, tenantId, catalog, options.expectedVersion));
+      if (saved.reclassified > 0) await freshenStatistics(db, ['accounts']);
+      return saved;
     },
     getRules: async (tenantId: string) => {
       tenant(tenantId);
@@ -218,7 +221,9 @@ function storeApi(
       options?: IngestOptions,
     ) => {
       tenant(tenantId);
-      return applyStatusUpdates(db, config, tenantId, updates, options);
+      const outcome = await applyStatusUpdates(db, config, tenantId, updates, options);
+      if (outcome.kind === 'applied') await freshenStatistics(db, ['accounts', 'status_events']);
+      return outcome;
     },
     getAccount: async (tenantId: string, accountId: string) => {
       checkKeys({ tenantId, accountId });
@@ -259,6 +264,7 @@ function storeApi(
       options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
     ) => {
       tenant(tenantId);
+      await freshenStatistics(db, ['accounts', 'health_run_exclusions']);
       return runHealth(db, config, tenantId, options);
     },
     getHealthRun: async (tenantId: string, runId: string) => {
