@@ -31,6 +31,12 @@ import { checkJson, checkKeys, refuse, textIssues } from './input-checks.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { dailyMetrics, unknownReport } from './reports.js';
+import {
+  firstAccountsOfGroups,
+  type RuleInputGroup,
+  type RuleReads,
+  ruleInputGroups,
+} from './rule-groups.js';
 import type { Database } from './schema.js';
 import { freshenStatistics } from './statistics.js';
 import { TenantConfig } from './tenant-config.js';
@@ -245,6 +251,22 @@ function storeApi(
     iterateAccounts: (tenantId: string, pageSize?: number) => {
       tenant(tenantId);
       return iterateAccounts(db, tenantId, pageSize);
+    },
+    /** The tenant's accounts grouped by what rules read (see RuleInputGroup): a preview evaluates groups. */
+    ruleInputGroups: async (tenantId: string, reads: RuleReads) => {
+      tenant(tenantId);
+      await freshenStatistics(db, ['accounts']);
+      return ruleInputGroups(db, tenantId, reads);
+    },
+    /** The first `limit` accounts, in id order, of any of the groups, with the index of each one's group. */
+    firstAccountsOfGroups: async (
+      tenantId: string,
+      groups: readonly RuleInputGroup[],
+      reads: RuleReads,
+      limit: number,
+    ) => {
+      tenant(tenantId);
+      return firstAccountsOfGroups(db, tenantId, groups, reads, limit);
     },
     unknownReport: async (tenantId: string, limit?: number) => {
       tenant(tenantId);
