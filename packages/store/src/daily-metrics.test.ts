@@ -213,7 +213,7 @@ describe.each(testEngines())('daily metrics on %s', (engine) => {
           }
         },
       ),
-      { numRuns: engine === 'pglite' ? 60 : 80 },
+      { numRuns: 30 },
     );
   });
 
