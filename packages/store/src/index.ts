@@ -23,6 +23,7 @@ export {
   type VersionedWrite,
 } from './open-store.js';
 export type { DayMetrics, UnknownReport } from './reports.js';
+export type { RuleInputGroup, RuleReads } from './rule-groups.js';
 export type { Database } from './schema.js';
 export {
   TenantNotFoundError,

@@ -1,5 +1,5 @@
 import { classifyStatus, INPUT_LIMITS, type StatusType } from '@statuskit/core';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { checkKeys, checkUpdates } from './input-checks.js';
 import type { Database } from './schema.js';
 import { lockTenant, type TenantConfig } from './tenant-config.js';
@@ -54,6 +54,46 @@ interface State {
   type: StatusType | 'unknown';
   since: Date;
   last: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Adds a batch's status changes to the per-day counts (status_day_changes) in the ingest transaction: one
+ * row per UTC day and raw (from, to) pair. An account's first change (no status before) is `created`.
+ */
+async function addDayChanges(
+  db: Transaction<Database>,
+  tenantId: string,
+  events: readonly {
+    kind: string;
+    from: string | null;
+    to: string | null;
+    fromType: string | null;
+    at: Date;
+  }[],
+): Promise<void> {
+  const pairs = new Map<
+    string,
+    { day: number; created: boolean; from: string | null; to: string | null; n: number }
+  >();
+  for (const e of events) {
+    if (e.kind !== 'change') continue;
+    const day = Math.floor(e.at.getTime() / DAY_MS);
+    const created = e.fromType === null;
+    const key = JSON.stringify([day, created, e.from, e.to]);
+    const seen = pairs.get(key);
+    if (seen) seen.n++;
+    else pairs.set(key, { day, created, from: e.from, to: e.to, n: 1 });
+  }
+  if (pairs.size === 0) return;
+  await sql`
+    INSERT INTO status_day_changes (tenant_id, day, created, from_status, to_status, n)
+    SELECT ${tenantId}, c.day, c.created, c.from_status, c.to_status, c.n
+    FROM json_to_recordset(${JSON.stringify([...pairs.values()].map((p) => ({ day: p.day, created: p.created, from_status: p.from, to_status: p.to, n: p.n })))}::json)
+         AS c(day integer, created boolean, from_status text, to_status text, n integer)
+    ON CONFLICT (tenant_id, day, created, from_status, to_status) DO UPDATE SET n = status_day_changes.n + EXCLUDED.n
+  `.execute(db);
 }
 
 const toDate = (v: Date | string | undefined, fallback: Date) =>
@@ -286,6 +326,7 @@ export async function applyStatusUpdates(
         ORDER BY e.n
       `.execute(trx);
     }
+    await addDayChanges(trx, tenantId, events);
     const result: IngestResult = { results, counts };
     if (idem) {
       await trx

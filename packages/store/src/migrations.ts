@@ -117,6 +117,30 @@ CREATE TABLE connector_state (
 `,
   },
   {
+    version: 2,
+    name: 'status changes per day',
+    // One row per tenant, UTC day (days since 1970-01-01) and (from, to) raw status pair: how many status
+    // changes of that pair were observed that day; \`created\` marks an account's first status. The state at
+    // a day's end is the sum of all changes up to it, so metrics read O(days x pairs) rows, whatever the
+    // number of accounts. Raw values are kept: classification happens at read with the current catalog.
+    sql: `
+CREATE TABLE status_day_changes (
+  tenant_id text NOT NULL,
+  day integer NOT NULL,
+  created boolean NOT NULL,
+  from_status text,
+  to_status text,
+  n integer NOT NULL
+);
+CREATE UNIQUE INDEX status_day_changes_key ON status_day_changes (tenant_id, day, created, from_status, to_status) NULLS NOT DISTINCT;
+INSERT INTO status_day_changes (tenant_id, day, created, from_status, to_status, n)
+SELECT tenant_id, floor(extract(epoch FROM observed_at) / 86400)::int, from_type IS NULL, from_status, to_status, count(*)::int
+FROM status_events WHERE kind = 'change'
+GROUP BY 1, 2, 3, 4, 5;
+CREATE INDEX accounts_by_raw_status ON accounts (tenant_id, raw_status, account_id);
+`,
+  },
+  {
     version: 10,
     name: 'inbound webhook endpoints, their events and delivery log',
     sql: `

@@ -31,7 +31,14 @@ import { checkJson, checkKeys, refuse, textIssues } from './input-checks.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { dailyMetrics, unknownReport } from './reports.js';
+import {
+  firstAccountsOfGroups,
+  type RuleInputGroup,
+  type RuleReads,
+  ruleInputGroups,
+} from './rule-groups.js';
 import type { Database } from './schema.js';
+import { freshenStatistics } from './statistics.js';
 import { TenantConfig } from './tenant-config.js';
 import { createTenant, getTenant, listTenants } from './tenants.js';
 import { parsePgTimestamp } from './timestamps.js';
@@ -240,9 +247,11 @@ function storeApi(
     putCatalog: async (tenantId: string, catalog: Catalog, options: VersionedWrite = {}) => {
       tenant(tenantId);
       checkJson('catalog', catalog.toJSON(), DOCUMENT_LIMITS);
-      return db
+      const saved = await db
         .transaction()
         .execute((trx) => config.saveCatalog(trx, tenantId, catalog, options.expectedVersion));
+      if (saved.reclassified > 0) await freshenStatistics(db, ['accounts']);
+      return saved;
     },
     getRules: async (tenantId: string) => {
       tenant(tenantId);
@@ -259,7 +268,9 @@ function storeApi(
       options?: IngestOptions,
     ) => {
       tenant(tenantId);
-      return applyStatusUpdates(db, config, tenantId, updates, options);
+      const outcome = await applyStatusUpdates(db, config, tenantId, updates, options);
+      if (outcome.kind === 'applied') await freshenStatistics(db, ['accounts', 'status_events']);
+      return outcome;
     },
     getAccount: async (tenantId: string, accountId: string) => {
       checkKeys({ tenantId, accountId });
@@ -282,6 +293,22 @@ function storeApi(
       tenant(tenantId);
       return iterateAccounts(db, tenantId, pageSize);
     },
+    /** The tenant's accounts grouped by what rules read (see RuleInputGroup): a preview evaluates groups. */
+    ruleInputGroups: async (tenantId: string, reads: RuleReads) => {
+      tenant(tenantId);
+      await freshenStatistics(db, ['accounts']);
+      return ruleInputGroups(db, tenantId, reads);
+    },
+    /** The first `limit` accounts, in id order, of any of the groups, with the index of each one's group. */
+    firstAccountsOfGroups: async (
+      tenantId: string,
+      groups: readonly RuleInputGroup[],
+      reads: RuleReads,
+      limit: number,
+    ) => {
+      tenant(tenantId);
+      return firstAccountsOfGroups(db, tenantId, groups, reads, limit);
+    },
     unknownReport: async (tenantId: string, limit?: number) => {
       tenant(tenantId);
       return unknownReport(db, tenantId, limit);
@@ -300,6 +327,7 @@ function storeApi(
       options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
     ) => {
       tenant(tenantId);
+      await freshenStatistics(db, ['accounts', 'health_run_exclusions']);
       return runHealth(db, config, tenantId, options);
     },
     getHealthRun: async (tenantId: string, runId: string) => {

@@ -1,7 +1,12 @@
-import { type Catalog, classifyStatus, type StatusType, type UnknownReason } from '@statuskit/core';
+import {
+  type Catalog,
+  type Classification,
+  classifyStatus,
+  type StatusType,
+  type UnknownReason,
+} from '@statuskit/core';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
-import { pgTimestamp } from './timestamps.js';
 
 export interface UnknownReport {
   readonly total: number;
@@ -77,8 +82,10 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const dayStart = (d: Date) => new Date(d.getTime() - (((d.getTime() % DAY_MS) + DAY_MS) % DAY_MS));
 
 /**
- * Key metrics per UTC day from the status events: the state at each day's end and the transitions during
- * it, classified with the current catalog (a catalog change re-reads history with the new meaning).
+ * Key metrics per UTC day: the state at each day's end and the transitions during it, classified with the
+ * current catalog (a catalog change re-reads history with the new meaning). Read from the per-day change
+ * counts (status_day_changes): the state before the range is the sum of all earlier changes per raw
+ * status, then each day's changes move it on, so a year costs O(days x raw status pairs), not O(events).
  */
 export async function dailyMetrics(
   db: Kysely<Database>,
@@ -89,72 +96,80 @@ export async function dailyMetrics(
 ): Promise<DayMetrics[]> {
   const start = dayStart(from);
   const end = new Date(dayStart(to).getTime() + DAY_MS);
-  // State at each day's end: each account's last change observed before the end of that day.
-  const states = await sql<{ day: Date; to_status: string | null; n: number }>`
-    WITH days AS (
-      SELECT generate_series(${pgTimestamp(start)}::timestamptz, ${pgTimestamp(end)}::timestamptz - interval '1 day', interval '1 day') AS day
-    )
-    SELECT d.day, s.to_status, count(*)::int AS n
-    FROM days d
-    CROSS JOIN LATERAL (
-      SELECT DISTINCT ON (e.account_id) e.account_id, e.to_status
-      FROM status_events e
-      WHERE e.tenant_id = ${tenantId} AND e.kind = 'change' AND e.observed_at < d.day + interval '1 day'
-      ORDER BY e.account_id, e.observed_at DESC, e.event_id DESC
-    ) s
-    GROUP BY d.day, s.to_status
+  const startDay = Math.round(start.getTime() / DAY_MS);
+  const endDay = Math.round(end.getTime() / DAY_MS);
+  const before = await sql<{ status: string | null; n: number }>`
+    SELECT status, sum(n)::int AS n FROM (
+      SELECT to_status AS status, n FROM status_day_changes WHERE tenant_id = ${tenantId} AND day < ${startDay}
+      UNION ALL
+      SELECT from_status AS status, -n FROM status_day_changes
+      WHERE tenant_id = ${tenantId} AND day < ${startDay} AND NOT created
+    ) changes
+    GROUP BY status
   `.execute(db);
-  const transitions = await sql<{
-    day: Date;
+  const during = await sql<{
+    day: number;
+    created: boolean;
     from_status: string | null;
     to_status: string | null;
     n: number;
   }>`
-    SELECT date_trunc('day', observed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, from_status, to_status, count(*)::int AS n
-    FROM status_events
-    WHERE tenant_id = ${tenantId} AND kind = 'change' AND from_status IS NOT NULL
-      AND observed_at >= ${pgTimestamp(start)}::timestamptz AND observed_at < ${pgTimestamp(end)}::timestamptz
-    GROUP BY 1, 2, 3
+    SELECT day, created, from_status, to_status, n FROM status_day_changes
+    WHERE tenant_id = ${tenantId} AND day >= ${startDay} AND day < ${endDay}
+    ORDER BY day
   `.execute(db);
 
-  const days = new Map<
-    string,
-    {
-      byStatus: Record<string, number>;
-      byType: Record<StatusType | 'unknown', number>;
-      conversions: number;
-      churn: number;
-      reactivations: number;
-      planChanges: number;
+  const classifications = new Map<string | null, Classification>();
+  const classify = (raw: string | null) => {
+    let c = classifications.get(raw);
+    if (c === undefined) {
+      c = classifyStatus(raw ?? undefined, catalog);
+      classifications.set(raw, c);
     }
-  >();
-  for (let t = start.getTime(); t < end.getTime(); t += DAY_MS) {
-    days.set(isoDay(new Date(t)), {
-      byStatus: {},
-      byType: { free: 0, paying: 0, cancelled: 0, unknown: 0 },
-      conversions: 0,
-      churn: 0,
-      reactivations: 0,
-      planChanges: 0,
+    return c;
+  };
+  const state = new Map<string | null, number>();
+  const add = (raw: string | null, n: number) => state.set(raw, (state.get(raw) ?? 0) + n);
+  for (const r of before.rows) add(r.status, Number(r.n));
+  const out: DayMetrics[] = [];
+  let next = 0;
+  for (let day = startDay; day < endDay; day++) {
+    let conversions = 0;
+    let churn = 0;
+    let reactivations = 0;
+    let planChanges = 0;
+    for (; next < during.rows.length && Number(during.rows[next]?.day) === day; next++) {
+      const r = during.rows[next] as (typeof during.rows)[number];
+      const n = Number(r.n);
+      add(r.to_status, n);
+      if (!r.created) add(r.from_status, -n);
+      if (r.from_status === null) continue;
+      const a = classify(r.from_status);
+      const b = classify(r.to_status);
+      if (a.statusType === 'free' && b.statusType === 'paying') conversions += n;
+      if (a.statusType === 'paying' && b.statusType === 'cancelled') churn += n;
+      if (a.statusType === 'cancelled' && (b.statusType === 'paying' || b.statusType === 'free'))
+        reactivations += n;
+      if (a.statusType === 'paying' && b.statusType === 'paying' && a.plan !== b.plan) planChanges += n;
+    }
+    const byStatus: Record<string, number> = {};
+    const byType: Record<StatusType | 'unknown', number> = { free: 0, paying: 0, cancelled: 0, unknown: 0 };
+    for (const [raw, n] of state) {
+      if (n === 0) continue;
+      const c = classify(raw);
+      byType[c.statusType] += n;
+      if (c.status !== undefined) byStatus[c.status] = (byStatus[c.status] ?? 0) + n;
+    }
+    out.push({
+      day: isoDay(new Date(day * DAY_MS)),
+      byStatus,
+      byType,
+      unknown: byType.unknown,
+      conversions,
+      churn,
+      reactivations,
+      planChanges,
     });
   }
-  for (const r of states.rows) {
-    const d = days.get(isoDay(new Date(r.day)));
-    if (!d) continue;
-    const c = classifyStatus(r.to_status ?? undefined, catalog);
-    d.byType[c.statusType] += r.n;
-    if (c.status !== undefined) d.byStatus[c.status] = (d.byStatus[c.status] ?? 0) + r.n;
-  }
-  for (const r of transitions.rows) {
-    const d = days.get(isoDay(new Date(r.day)));
-    if (!d) continue;
-    const a = classifyStatus(r.from_status ?? undefined, catalog);
-    const b = classifyStatus(r.to_status ?? undefined, catalog);
-    if (a.statusType === 'free' && b.statusType === 'paying') d.conversions += r.n;
-    if (a.statusType === 'paying' && b.statusType === 'cancelled') d.churn += r.n;
-    if (a.statusType === 'cancelled' && (b.statusType === 'paying' || b.statusType === 'free'))
-      d.reactivations += r.n;
-    if (a.statusType === 'paying' && b.statusType === 'paying' && a.plan !== b.plan) d.planChanges += r.n;
-  }
-  return [...days].map(([day, d]) => ({ day, ...d, unknown: d.byType.unknown }));
+  return out;
 }

@@ -66,6 +66,17 @@ export interface StatusEventsTable {
   received_at: Generated<Date>;
 }
 
+/** Status changes per UTC day and raw (from, to) pair; `created` marks an account's first status. */
+export interface StatusDayChangesTable {
+  tenant_id: string;
+  /** Days since 1970-01-01 (UTC) of the changes' observedAt. */
+  day: number;
+  created: boolean;
+  from_status: string | null;
+  to_status: string | null;
+  n: number;
+}
+
 export interface IdempotencyKeysTable {
   tenant_id: string;
   idempotency_key: string;
@@ -111,6 +122,7 @@ export interface Database {
   rule_sets: RuleSetsTable;
   accounts: AccountsTable;
   status_events: StatusEventsTable;
+  status_day_changes: StatusDayChangesTable;
   idempotency_keys: IdempotencyKeysTable;
   health_runs: HealthRunsTable;
   health_run_exclusions: HealthRunExclusionsTable;

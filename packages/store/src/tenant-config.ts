@@ -1,6 +1,7 @@
 import {
   type Catalog,
   type CatalogInput,
+  type Classification,
   type CompiledEvaluator,
   classifyStatus,
   compileRules,
@@ -152,6 +153,7 @@ export class TenantConfig {
     expectedVersion?: number,
   ): Promise<{ version: number; reclassified: number }> {
     await lockTenant(db, tenantId);
+    const previous = await this.catalog(db, tenantId).catch(() => undefined);
     const version = await saveVersioned(
       db,
       'catalogs',
@@ -159,29 +161,38 @@ export class TenantConfig {
       { catalog: JSON.stringify(catalog) },
       expectedVersion,
     );
-    const raws = await db
-      .selectFrom('accounts')
-      .select('raw_status')
-      .distinct()
-      .where('tenant_id', '=', tenantId)
-      .execute();
-    const rows = raws.map((r) => ({
-      raw: r.raw_status,
-      c: classifyStatus(r.raw_status ?? undefined, catalog),
-    }));
+    // Classification derives from the raw status alone, so the work is per distinct raw status (tens of
+    // values, read by a skip scan of accounts_by_raw_status), and only the accounts whose raw status now
+    // classifies differently are rewritten, through the index.
+    const raws = await distinctRawStatuses(db, tenantId);
+    const same = (a: Classification, b: Classification) =>
+      a.status === b.status &&
+      a.statusType === b.statusType &&
+      a.plan === b.plan &&
+      a.trial === b.trial &&
+      a.nonCustomer === b.nonCustomer &&
+      a.unknownReason === b.unknownReason;
+    const changed = raws
+      .map((raw) => ({ raw, c: classifyStatus(raw ?? undefined, catalog) }))
+      .filter(({ raw, c }) => !previous || !same(c, classifyStatus(raw ?? undefined, previous.catalog)));
     let reclassified = 0;
-    for (let i = 0; i < rows.length; i += 5000) {
-      const chunk = rows.slice(i, i + 5000);
+    for (let i = 0; i < changed.length; i += 5000) {
+      const chunk = changed.slice(i, i + 5000);
+      // NULL is matched by its own flag: both columns compare with `=`, so the join can hash.
       const result = await sql`
         UPDATE accounts a SET
           status = u.status, status_type = u.status_type, plan = u.plan, trial = u.trial,
           non_customer = u.non_customer, unknown_reason = u.unknown_reason
-        FROM unnest(${chunk.map((r) => r.raw)}::text[], ${chunk.map((r) => r.c.status ?? null)}::text[],
+        FROM unnest(${chunk.map((r) => r.raw ?? '')}::text[], ${chunk.map((r) => r.raw === null)}::boolean[],
+                    ${chunk.map((r) => r.c.status ?? null)}::text[],
                     ${chunk.map((r) => r.c.statusType)}::text[], ${chunk.map((r) => r.c.plan ?? null)}::text[],
                     ${chunk.map((r) => r.c.trial)}::boolean[], ${chunk.map((r) => r.c.nonCustomer)}::boolean[],
                     ${chunk.map((r) => r.c.unknownReason ?? null)}::text[])
-             AS u(raw_status, status, status_type, plan, trial, non_customer, unknown_reason)
-        WHERE a.tenant_id = ${tenantId} AND a.raw_status IS NOT DISTINCT FROM u.raw_status
+             AS u(raw_key, raw_null, status, status_type, plan, trial, non_customer, unknown_reason)
+        WHERE a.tenant_id = ${tenantId}
+          AND (a.raw_status = ANY(${chunk.filter((r) => r.raw !== null).map((r) => r.raw)}::text[])
+               OR (a.raw_status IS NULL AND ${chunk.some((r) => r.raw === null)}))
+          AND coalesce(a.raw_status, '') = u.raw_key AND (a.raw_status IS NULL) = u.raw_null
           AND (a.status IS DISTINCT FROM u.status OR a.status_type <> u.status_type OR a.plan IS DISTINCT FROM u.plan
                OR a.trial <> u.trial OR a.non_customer <> u.non_customer OR a.unknown_reason IS DISTINCT FROM u.unknown_reason)
       `.execute(db);
@@ -207,6 +218,25 @@ export class TenantConfig {
       ),
     };
   }
+}
+
+/**
+ * The distinct raw statuses of a tenant's accounts (NULL included), by a skip scan of the index
+ * accounts_by_raw_status: one index probe per distinct value instead of a pass over every account.
+ */
+export async function distinctRawStatuses(db: Db, tenantId: string): Promise<(string | null)[]> {
+  const rows = await sql<{ raw: string | null }>`
+    WITH RECURSIVE r(raw) AS (
+      SELECT min(raw_status) FROM accounts WHERE tenant_id = ${tenantId}
+      UNION ALL
+      SELECT (SELECT min(a.raw_status) FROM accounts a WHERE a.tenant_id = ${tenantId} AND a.raw_status > r.raw)
+      FROM r WHERE r.raw IS NOT NULL
+    )
+    SELECT raw FROM r WHERE raw IS NOT NULL
+    UNION ALL
+    SELECT NULL WHERE EXISTS (SELECT 1 FROM accounts WHERE tenant_id = ${tenantId} AND raw_status IS NULL)
+  `.execute(db);
+  return rows.rows.map((r) => r.raw);
 }
 
 /** Serializes writers of one tenant's accounts (ingest, re-classification) until the transaction ends. */

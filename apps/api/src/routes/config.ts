@@ -4,10 +4,9 @@ import {
   classifyStatus,
   compileRules,
   evaluate,
-  RuleErrorTally,
+  type RuleErrorCount,
   validateRules,
 } from '@statuskit/core';
-import { coreAccount } from '@statuskit/store';
 import type { Context } from 'hono';
 import { type App, type AppEnv, markApplied } from '../app-env.js';
 import { requireTenant } from '../auth.js';
@@ -19,6 +18,8 @@ import { eligibilityView } from '../views.js';
 import { body, errors, json, preconditionFailed, security } from './common.js';
 
 const SAMPLES = 20;
+/** Sample accounts per failing rule (as RuleErrorTally keeps). */
+const RULE_ERROR_SAMPLES = 5;
 
 /** An entity tag for a version of the catalog or the rules. */
 const etag = (version: number) => `"${version}"`;
@@ -195,46 +196,83 @@ export function registerConfigRoutes(app: App, deps: RouteDeps): void {
         await store.getRules(tenantId),
       ];
       const options = { asOf: now().getTime() };
+      // Accounts that look the same to both rule sets (same raw status, and the same attributes and
+      // observation time when a rule reads them) get the same decisions: evaluate each group once, then
+      // fetch the first accounts of the groups that enter, leave or fail, in the order of listing.
+      const uses = (f: 'attributes' | 'statusObservedAt' | 'daysInStatus') =>
+        current.usesFacts.has(f) || proposed.usesFacts.has(f);
+      const reads = {
+        attributes: uses('attributes'),
+        observed: uses('statusObservedAt') || uses('daysInStatus'),
+      };
+      const groups = await store.ruleInputGroups(tenantId, reads);
       let total = 0;
       let eligibleNow = 0;
       let eligibleWithProposed = 0;
-      const entering: {
-        accountId: string;
-        status: string | null;
-        eligibility: ReturnType<typeof eligibilityView>;
-      }[] = [];
-      const leaving: typeof entering = [];
       let enteringCount = 0;
       let leavingCount = 0;
-      const ruleErrors = new RuleErrorTally();
-      for await (const page of store.iterateAccounts(tenantId)) {
-        for (const stored of page) {
-          const account = coreAccount(stored);
-          const cls = classifyStatus(account.status, catalog);
-          const before = evaluate(cls, account, current, options);
-          const after = evaluate(cls, account, proposed, options);
-          ruleErrors.record(stored.id, after);
-          total++;
-          if (before.eligible) eligibleNow++;
-          if (after.eligible) eligibleWithProposed++;
-          if (!before.eligible && after.eligible) {
-            enteringCount++;
-            if (entering.length < SAMPLES)
-              entering.push({
-                accountId: stored.id,
-                status: stored.status,
-                eligibility: eligibilityView(after),
-              });
-          } else if (before.eligible && !after.eligible) {
-            leavingCount++;
-            if (leaving.length < SAMPLES)
-              leaving.push({
-                accountId: stored.id,
-                status: stored.status,
-                eligibility: eligibilityView(after),
-              });
-          }
+      const enteringGroups: number[] = [];
+      const leavingGroups: number[] = [];
+      const afterOf: ReturnType<typeof evaluate>[] = [];
+      const failing = new Map<number, { rule: string; groups: number[]; accounts: number }>();
+      for (const [i, g] of groups.entries()) {
+        const account = {
+          id: '',
+          status: g.status ?? undefined,
+          attributes: g.attributes,
+          statusObservedAt: g.observedMs,
+        };
+        const cls = classifyStatus(account.status, catalog);
+        const before = evaluate(cls, account, current, options);
+        const after = evaluate(cls, account, proposed, options);
+        afterOf[i] = after;
+        total += g.accounts;
+        if (before.eligible) eligibleNow += g.accounts;
+        if (after.eligible) eligibleWithProposed += g.accounts;
+        if (!before.eligible && after.eligible) {
+          enteringCount += g.accounts;
+          enteringGroups.push(i);
+        } else if (before.eligible && !after.eligible) {
+          leavingCount += g.accounts;
+          leavingGroups.push(i);
         }
+        for (const r of after.ruleErrors ?? []) {
+          const f = failing.get(r.index) ?? { rule: r.rule, groups: [], accounts: 0 };
+          f.groups.push(i);
+          f.accounts += g.accounts;
+          failing.set(r.index, f);
+        }
+      }
+      const firstOf = async (indexes: readonly number[], limit: number) => {
+        const found = await store.firstAccountsOfGroups(
+          tenantId,
+          indexes.map((i) => groups[i] as (typeof groups)[number]),
+          reads,
+          limit,
+        );
+        return found.map((f) => ({ accountId: f.accountId, group: indexes[f.group] as number }));
+      };
+      const sample = async (indexes: readonly number[]) =>
+        (await firstOf(indexes, SAMPLES)).map((f) => ({
+          accountId: f.accountId,
+          status: groups[f.group]?.status ?? null,
+          eligibility: eligibilityView(afterOf[f.group] as ReturnType<typeof evaluate>),
+        }));
+      const entering = await sample(enteringGroups);
+      const leaving = await sample(leavingGroups);
+      const ruleErrors: RuleErrorCount[] = [];
+      for (const [index, f] of [...failing].sort(([a], [b]) => a - b)) {
+        const first = await firstOf(f.groups, RULE_ERROR_SAMPLES);
+        const error = afterOf[first[0]?.group ?? (f.groups[0] as number)]?.ruleErrors?.find(
+          (r) => r.index === index,
+        );
+        ruleErrors.push({
+          rule: f.rule,
+          index,
+          message: error?.message ?? '',
+          accounts: f.accounts,
+          sampleAccountIds: first.map((x) => x.accountId),
+        });
       }
       return c.json(
         {
@@ -244,7 +282,7 @@ export function registerConfigRoutes(app: App, deps: RouteDeps): void {
           entering: enteringCount,
           leaving: leavingCount,
           samples: { entering, leaving },
-          ruleErrors: ruleErrors.list(),
+          ruleErrors,
           warnings: checked.warnings,
         } as never,
         200,
