@@ -63,7 +63,7 @@ const DAY_MS = 86_400_000;
  * row per UTC day and raw (from, to) pair. An account's first change (no status before) is `created`.
  */
 async function addDayChanges(
-  db: Transaction<Database>,
+  db: Kysely<Database>,
   tenantId: string,
   events: readonly {
     kind: string;
