@@ -16,6 +16,7 @@ export type {
 export { InvalidInputError } from './input-checks.js';
 export { migrations } from './migrations.js';
 export {
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   openStore,
   type Store,
   type StoreOptions,
@@ -31,3 +32,4 @@ export {
   type VersionedRules,
 } from './tenant-config.js';
 export { TENANT_ID_PATTERN, type Tenant, TenantExistsError } from './tenants.js';
+export { StatementTimeoutError, WorkCancelledError } from './work-context.js';

@@ -121,6 +121,8 @@ CREATE TABLE connector_state (
 /** Applies the migrations not yet recorded; returns the versions applied now. */
 export async function migrate(db: Kysely<Database>): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
+    // A migration may rebuild a large table: the statement timeout of requests does not apply to it.
+    await sql`SET LOCAL statement_timeout = 0`.execute(trx);
     await sql`SELECT pg_advisory_xact_lock(727274)`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS statuskit_migrations (
       version integer PRIMARY KEY,

@@ -14,10 +14,12 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { ConnectionStats } from './connection-stats.js';
+import { currentWork, type Lane, stopReason, type Work } from './work-context.js';
 
 /**
  * Kysely over one in-process PGlite instance. PGlite is a single connection, so connections are handed
- * out one at a time: a transaction holds it until commit or rollback, and other queries wait.
+ * out one at a time (writes first, see PGliteDriver): a transaction holds it until commit or rollback, and
+ * other queries wait.
  */
 export class PGliteDialect implements Dialect {
   #driver: PGliteDriver | undefined;
@@ -57,34 +59,63 @@ class PGliteConnection implements DatabaseConnection {
   }
 }
 
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  readonly work: Work | undefined;
+  onAbort?: () => void;
+}
+
+const LANES: readonly Lane[] = ['write', 'read', 'bulk'];
+
+/**
+ * Hands out PGlite's one connection in lane order: a waiting write goes before waiting reads, and those
+ * before the chunks of long work, so a write waits at most for the statement (chunk) that is running.
+ * PGlite runs each statement to its end on this thread (no timer fires, nothing can cancel it); what can be
+ * stopped is work not yet started: a waiter whose request timed out or whose client went away leaves the
+ * queue at once with that error, and such work is refused the connection.
+ */
 class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
-  #queue: Promise<void> = Promise.resolve();
-  #release: (() => void) | undefined;
+  readonly #queues: Record<Lane, Waiter[]> = { write: [], read: [], bulk: [] };
+  #busy = false;
   /** Callers waiting in acquireConnection. */
   waiting = 0;
-  inUse = false;
 
   constructor(private readonly db: PGlite) {
     this.#connection = new PGliteConnection(db);
+  }
+  get inUse(): boolean {
+    return this.#busy;
   }
   async init(): Promise<void> {
     await this.db.waitReady;
   }
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.#queue;
-    let release!: () => void;
-    this.#queue = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    this.waiting++;
-    try {
-      await previous;
-    } finally {
-      this.waiting--;
+    const work = currentWork();
+    const stop = stopReason(work);
+    if (stop) throw stop;
+    if (!this.#busy) {
+      this.#busy = true;
+      return this.#connection;
     }
-    this.inUse = true;
-    this.#release = release;
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, work };
+      const queue = this.#queues[work?.lane ?? 'read'];
+      queue.push(waiter);
+      this.waiting++;
+      const signal = work?.signal;
+      if (signal) {
+        waiter.onAbort = () => {
+          const at = queue.indexOf(waiter);
+          if (at < 0) return;
+          queue.splice(at, 1);
+          this.waiting--;
+          reject(stopReason(work) ?? new Error('aborted'));
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+    });
     return this.#connection;
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -97,10 +128,22 @@ class PGliteDriver implements Driver {
     await connection.executeQuery({ sql: 'rollback', parameters: [] } as unknown as CompiledQuery);
   }
   async releaseConnection(): Promise<void> {
-    const release = this.#release;
-    this.#release = undefined;
-    this.inUse = false;
-    release?.();
+    // Hand the connection straight to the next waiter (it stays busy), skipping work that must stop now.
+    for (const lane of LANES) {
+      const queue = this.#queues[lane];
+      for (let waiter = queue.shift(); waiter; waiter = queue.shift()) {
+        this.waiting--;
+        if (waiter.onAbort) waiter.work?.signal?.removeEventListener('abort', waiter.onAbort);
+        const stop = stopReason(waiter.work);
+        if (stop) {
+          waiter.reject(stop);
+          continue;
+        }
+        waiter.resolve();
+        return;
+      }
+    }
+    this.#busy = false;
   }
   async destroy(): Promise<void> {
     if (!this.db.closed) await this.db.close();
