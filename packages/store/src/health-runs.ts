@@ -107,7 +107,7 @@ export async function runHealth(
     const sizer =
       options.pageSize !== undefined
         ? new ChunkSizer(Number.POSITIVE_INFINITY, options.pageSize, options.pageSize, options.pageSize)
-        : new ChunkSizer(options.chunkTargetMs ?? 1000, 2000, 500, 20_000);
+        : new ChunkSizer(options.chunkTargetMs ?? 1000, 1000, 200, 20_000);
     // Attributes are read only when a rule looks at them; the observation time comes as epoch ms.
     const attributes = rules.evaluator.usesFacts.has('attributes')
       ? sql`attributes`

@@ -25,7 +25,7 @@ export async function chunkedDailyMetrics(
   const first = dayStart(from).getTime();
   const last = dayStart(to).getTime();
   const days = Math.round((last - first) / DAY_MS) + 1;
-  const sizer = new ChunkSizer(targetMs, 7, 1, Math.max(days, 1));
+  const sizer = new ChunkSizer(targetMs, 2, 1, Math.max(days, 1));
   const out: DayMetrics[] = [];
   for (let start = first; start <= last; ) {
     const n = Math.min(sizer.size, Math.round((last - start) / DAY_MS) + 1);

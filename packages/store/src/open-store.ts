@@ -294,7 +294,7 @@ function storeApi(
       const pages = iterateAccounts(
         db,
         tenantId,
-        pageSize ?? new ChunkSizer(chunkTargetMs, 2000, 500, 20_000),
+        pageSize ?? new ChunkSizer(chunkTargetMs, 1000, 200, 20_000),
       );
       for (;;) {
         const next = await inLane('bulk', () => pages.next());

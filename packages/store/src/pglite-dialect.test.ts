@@ -37,6 +37,7 @@ describe("PGlite's one connection", () => {
     expect(store.connectionStats()).toMatchObject({ inUse: 1, waiting: 6 });
     await Promise.all([running, ...queued]);
     expect(await order()).toEqual(['write 1', 'write 2', 'read 1', 'read 2', 'bulk 1', 'bulk 2']);
+    await new Promise((r) => setImmediate(r));
     expect(store.connectionStats()).toMatchObject({ inUse: 0, waiting: 0 });
   });
 
@@ -72,6 +73,7 @@ describe("PGlite's one connection", () => {
     const done = await order();
     expect(done.length).toBeGreaterThan(0);
     expect(done.length).toBeLessThan(4);
+    await new Promise((r) => setImmediate(r));
     expect(store.connectionStats()).toMatchObject({ inUse: 0, waiting: 0 });
   });
 });

@@ -128,12 +128,19 @@ class PGliteDriver implements Driver {
     await connection.executeQuery({ sql: 'rollback', parameters: [] } as unknown as CompiledQuery);
   }
   async releaseConnection(): Promise<void> {
-    // Hand the connection straight to the next waiter (it stays busy), skipping work that must stop now.
+    // PGlite runs each statement synchronously, and handing the connection on at once (or letting the same
+    // work take it again) would chain the next statement in the same run of microtasks: the event loop would
+    // never read new requests, and a write arriving during a long report would wait for all of it. So the
+    // connection stays taken until the loop has polled for I/O; then the highest lane waiting gets it.
+    setImmediate(() => this.#handOn());
+  }
+  #handOn(): void {
     for (const lane of LANES) {
       const queue = this.#queues[lane];
       for (let waiter = queue.shift(); waiter; waiter = queue.shift()) {
         this.waiting--;
         if (waiter.onAbort) waiter.work?.signal?.removeEventListener('abort', waiter.onAbort);
+        // Work that must stop now (its request timed out or its client left) is refused, not started.
         const stop = stopReason(waiter.work);
         if (stop) {
           waiter.reject(stop);
