@@ -81,7 +81,14 @@ function startApi(env) {
       out += d;
       const m = /STATUSKIT_URL=(\S+)\n/.exec(out);
       if (m)
-        resolve({ url: m[1], stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGINT'))) });
+        resolve({
+          url: m[1],
+          stop: () =>
+            new Promise((r) => {
+              child.once('exit', r);
+              child.kill('SIGINT');
+            }),
+        });
     });
     child.once('exit', (code) => reject(new Error(`the API exited (${code}): ${err}`)));
   });
