@@ -19,7 +19,11 @@ describe("PGlite's one connection", () => {
     (await sql<{ label: string }>`SELECT label FROM queue_probe ORDER BY n`.execute(store.db)).rows.map(
       (r) => r.label,
     );
-  const clear = () => sql`DELETE FROM queue_probe`.execute(store.db);
+  /** Empties the probe table and lets the connection be handed over (it is, once the event loop polled). */
+  const clear = async () => {
+    await sql`DELETE FROM queue_probe`.execute(store.db);
+    await new Promise((r) => setImmediate(r));
+  };
   const inLaneDo = (lane: Lane, label: string) => inLane(lane, () => probe(label));
 
   it('hands the connection to waiting writes first, then reads, then the chunks of long work', async () => {
@@ -39,6 +43,16 @@ describe("PGlite's one connection", () => {
     expect(await order()).toEqual(['write 1', 'write 2', 'read 1', 'read 2', 'bulk 1', 'bulk 2']);
     await new Promise((r) => setImmediate(r));
     expect(store.connectionStats()).toMatchObject({ inUse: 0, waiting: 0 });
+  });
+
+  it('never starves long work: a lane passed over 8 times in a row goes next', async () => {
+    await clear();
+    const running = inLane('read', () => sql`SELECT pg_sleep(0.1)`.execute(store.db));
+    const bulk = inLaneDo('bulk', 'bulk');
+    const reads = Array.from({ length: 12 }, (_, i) => inLaneDo('read', `read ${i}`));
+    await Promise.all([running, bulk, ...reads]);
+    const done = await order();
+    expect(done.indexOf('bulk')).toBe(8);
   });
 
   it('drops queued work whose client went away, and never runs it', async () => {

@@ -67,6 +67,8 @@ interface Waiter {
 }
 
 const LANES: readonly Lane[] = ['write', 'read', 'bulk'];
+/** A lane passed over this many times in a row while it waited goes next: priority, never starvation. */
+const MAX_SKIPS = 8;
 
 /**
  * Hands out PGlite's one connection in lane order: a waiting write goes before waiting reads, and those
@@ -78,7 +80,11 @@ const LANES: readonly Lane[] = ['write', 'read', 'bulk'];
 class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
   readonly #queues: Record<Lane, Waiter[]> = { write: [], read: [], bulk: [] };
+  readonly #skips: Record<Lane, number> = { write: 0, read: 0, bulk: 0 };
+  /** Taken: by work, or reserved while the event loop polls before the next hand-over. */
   #busy = false;
+  /** Held by work now. */
+  #held = false;
   /** Callers waiting in acquireConnection. */
   waiting = 0;
 
@@ -86,7 +92,7 @@ class PGliteDriver implements Driver {
     this.#connection = new PGliteConnection(db);
   }
   get inUse(): boolean {
-    return this.#busy;
+    return this.#held;
   }
   async init(): Promise<void> {
     await this.db.waitReady;
@@ -97,6 +103,7 @@ class PGliteDriver implements Driver {
     if (stop) throw stop;
     if (!this.#busy) {
       this.#busy = true;
+      this.#held = true;
       return this.#connection;
     }
     await new Promise<void>((resolve, reject) => {
@@ -116,6 +123,7 @@ class PGliteDriver implements Driver {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
     });
+    this.#held = true;
     return this.#connection;
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -132,10 +140,16 @@ class PGliteDriver implements Driver {
     // work take it again) would chain the next statement in the same run of microtasks: the event loop would
     // never read new requests, and a write arriving during a long report would wait for all of it. So the
     // connection stays taken until the loop has polled for I/O; then the highest lane waiting gets it.
+    this.#held = false;
     setImmediate(() => this.#handOn());
   }
+  /** The lanes in the order they are served now: a starved one first, then by priority. */
+  #order(): Lane[] {
+    const starved = LANES.filter((l) => this.#skips[l] >= MAX_SKIPS && this.#queues[l].length > 0);
+    return [...starved, ...LANES.filter((l) => !starved.includes(l))];
+  }
   #handOn(): void {
-    for (const lane of LANES) {
+    for (const lane of this.#order()) {
       const queue = this.#queues[lane];
       for (let waiter = queue.shift(); waiter; waiter = queue.shift()) {
         this.waiting--;
@@ -146,6 +160,9 @@ class PGliteDriver implements Driver {
           waiter.reject(stop);
           continue;
         }
+        for (const other of LANES)
+          this.#skips[other] =
+            other === lane || this.#queues[other].length === 0 ? 0 : this.#skips[other] + 1;
         waiter.resolve();
         return;
       }

@@ -43,7 +43,7 @@ const storage = new AsyncLocalStorage<Work>();
 export const currentWork = (): Work | undefined => storage.getStore();
 
 /** Why the current work must stop now (before its next statement), or undefined to go on. */
-export function stopReason(work: Work | undefined = currentWork()): Error | undefined {
+export function stopReason(work: Work | undefined): Error | undefined {
   if (!work) return undefined;
   if (work.signal?.aborted) {
     const reason: unknown = work.signal.reason;
