@@ -1,7 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { INPUT_LIMITS, issuesFromZod } from '@statuskit/core';
 import type { Store } from '@statuskit/store';
-import { InvalidInputError, TenantNotFoundError, VersionConflictError } from '@statuskit/store';
+import {
+  InvalidInputError,
+  StatementTimeoutError,
+  TenantNotFoundError,
+  VersionConflictError,
+  WorkCancelledError,
+} from '@statuskit/store';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -108,6 +114,8 @@ export function createApp(options: AppOptions): App {
     '*',
     requestContext({ logger, observe: options.metrics?.observeRequest, draining: () => readiness.draining }),
   );
+  // A request's database work is bounded by the statement timeout, and stops when its client goes away.
+  app.use('*', (c, next) => store.bounded(c.req.raw.signal, next));
   // Every answer, errors included, tells browsers not to guess its type.
   app.use('*', async (c, next) => {
     await next();
@@ -171,6 +179,19 @@ export function createApp(options: AppOptions): App {
   });
   app.onError((error, c) => {
     if (error instanceof ProblemError) return sendProblem(c, error.problem, error.headers);
+    if (error instanceof StatementTimeoutError)
+      return sendProblem(
+        c,
+        problem(
+          503,
+          'statement-timeout',
+          `The request took longer than ${error.seconds} s; try a shorter range.`,
+          { timeoutSeconds: error.seconds },
+        ),
+      );
+    if (error instanceof WorkCancelledError)
+      // The client went away: nobody reads this answer, and the request's database work was stopped.
+      return sendProblem(c, problem(503, 'client-gone', error.message));
     if (error instanceof TenantNotFoundError)
       return sendProblem(c, problem(404, 'tenant-not-found', error.message));
     if (error instanceof InvalidInputError)

@@ -52,6 +52,8 @@ Environment:
   STATUSKIT_METRICS_PORT              ... or on a listener of their own (STATUSKIT_METRICS_HOST, default HOST)
   STATUSKIT_READY_TIMEOUT_MS          how long /readyz waits for the database (2000)
   STATUSKIT_SHUTDOWN_TIMEOUT_MS       on SIGTERM, how long requests in flight may take (10000)
+  STATUSKIT_STATEMENT_TIMEOUT         seconds one request's database work may take before it is stopped and
+                                      answered 503 (30; 0: no limit); also each PostgreSQL statement's limit
   STATUSKIT_DB_SCHEMA, STATUSKIT_DB_POOL_SIZE (10), STATUSKIT_DB_CONNECT_TIMEOUT_MS (10000): PostgreSQL
 docs/deploy.md describes every setting.`;
 

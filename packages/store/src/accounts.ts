@@ -1,6 +1,7 @@
 import type { Account, Classification, ClassifiedType, UnknownReason } from '@statuskit/core';
 import { type Catalog, classifyStatus } from '@statuskit/core';
 import type { Kysely, Selectable } from 'kysely';
+import type { ChunkSizer } from './chunking.js';
 import type { AccountsTable, Database } from './schema.js';
 
 export interface StoredAccount {
@@ -123,19 +124,24 @@ export async function listAccounts(
   return rows.map((r) => toAccount(r));
 }
 
-/** Every account of a tenant, in id order, read in pages (constant memory). */
+/**
+ * Every account of a tenant, in id order, read in pages (constant memory): of `pageSize` rows, or sized by a
+ * ChunkSizer so each page's statement takes about its target time.
+ */
 export async function* iterateAccounts(
   db: Kysely<Database>,
   tenantId: string,
-  pageSize = 10_000,
+  pageSize: number | ChunkSizer = 10_000,
 ): AsyncGenerator<StoredAccount[]> {
   let cursor: string | undefined;
   for (;;) {
-    const page = await listAccounts(db, tenantId, {}, cursor, pageSize);
+    const n = typeof pageSize === 'number' ? pageSize : pageSize.size;
+    const read = () => listAccounts(db, tenantId, {}, cursor, n);
+    const page = typeof pageSize === 'number' ? await read() : await pageSize.time('read', n, read);
     if (page.length === 0) return;
     yield page;
     cursor = page[page.length - 1]?.id;
-    if (page.length < pageSize) return;
+    if (page.length < n) return;
   }
 }
 

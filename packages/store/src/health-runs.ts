@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { classifyStatus, type Eligibility, evaluate, type HealthSummary, HealthTally } from '@statuskit/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { ChunkSizer } from './chunking.js';
 import type { Database, HealthRunsTable } from './schema.js';
 import type { TenantConfig } from './tenant-config.js';
 
@@ -62,7 +63,7 @@ export async function runHealth(
   db: Kysely<Database>,
   config: TenantConfig,
   tenantId: string,
-  options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
+  options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number; chunkTargetMs?: number },
 ): Promise<HealthRun | undefined> {
   const now = options.now ?? new Date();
   const [catalog, rules] = [await config.catalog(db, tenantId), await config.rules(db, tenantId)];
@@ -101,7 +102,12 @@ export async function runHealth(
     const tally = new HealthTally(catalog.catalog, rules.evaluator, { asOf: now });
     const decisions = new Map<Eligibility, number>();
     const evaluateOptions = { asOf: now.getTime() };
-    const pageSize = options.pageSize ?? 20_000;
+    // Pages sized so each statement takes about chunkTargetMs (a fixed pageSize when given): on PGlite,
+    // requests queued meanwhile get the connection between them.
+    const sizer =
+      options.pageSize !== undefined
+        ? new ChunkSizer(Number.POSITIVE_INFINITY, options.pageSize, options.pageSize, options.pageSize)
+        : new ChunkSizer(options.chunkTargetMs ?? 1000, 1000, 200, 20_000);
     // Attributes are read only when a rule looks at them; the observation time comes as epoch ms.
     const attributes = rules.evaluator.usesFacts.has('attributes')
       ? sql`attributes`
@@ -114,22 +120,27 @@ export async function runHealth(
         observed: number;
       }[];
     };
-    const fetchPage = (after: string): Promise<Page> =>
-      sql<{
-        account_id: string;
-        raw_status: string | null;
-        attributes: Record<string, unknown> | null;
-        observed: number;
-      }>`
+    const fetchPage = (after: string, pageSize: number): Promise<Page> =>
+      sizer.time('read', pageSize, () =>
+        sql<{
+          account_id: string;
+          raw_status: string | null;
+          attributes: Record<string, unknown> | null;
+          observed: number;
+        }>`
         SELECT account_id, raw_status, ${attributes}, (extract(epoch FROM status_observed_at) * 1000)::float8 AS observed
         FROM accounts WHERE tenant_id = ${tenantId} AND account_id > ${after} ORDER BY account_id LIMIT ${pageSize}
-      `.execute(db);
+      `.execute(db),
+      );
     // The next page is read while this one is evaluated and its exclusions written.
-    let next: Promise<Page> | undefined = fetchPage('');
+    let asked = sizer.size;
+    let next: Promise<Page> | undefined = fetchPage('', asked);
     while (next) {
       const page: Page = await next;
       const last: string | undefined = page.rows.at(-1)?.account_id;
-      next = last !== undefined && page.rows.length === pageSize ? fetchPage(last) : undefined;
+      const full = page.rows.length === asked;
+      asked = sizer.size;
+      next = last !== undefined && full ? fetchPage(last, asked) : undefined;
       const excludedIds: string[] = [];
       const excludedReasons: string[] = [];
       const excludedDecisions: number[] = [];
@@ -155,11 +166,13 @@ export async function runHealth(
         }
       }
       if (excludedIds.length > 0) {
-        await sql`
+        await sizer.time('write', excludedIds.length, () =>
+          sql`
           INSERT INTO health_run_exclusions (tenant_id, run_id, account_id, reason, decision)
           SELECT ${tenantId}, ${runId}, x.account_id, x.reason, x.decision
           FROM unnest(${excludedIds}::text[], ${excludedReasons}::text[], ${excludedDecisions}::int[]) AS x(account_id, reason, decision)
-        `.execute(db);
+        `.execute(db),
+        );
       }
     }
     const summary: HealthRunSummary = { ...tally.summary(), decisions: [...decisions.keys()] };
@@ -213,7 +226,12 @@ export async function listHealthRuns(
   return rows.map(toRun);
 }
 
-/** A page of a run's excluded accounts (those of one deciding reason, if given), in id order after `cursor`. */
+/**
+ * A page of a run's excluded accounts (those of one deciding reason, if given), in id order after `cursor`.
+ * Only a finished run lists any: while it runs its exclusions are being written, and readers never see half
+ * of them. With a reason, the run's exclusions are scanned in windows of `window` rows (each its own short
+ * statement) until the page is full, rather than in one statement that may scan all of them for a rare one.
+ */
 export async function healthRunExclusions(
   db: Kysely<Database>,
   tenantId: string,
@@ -221,19 +239,36 @@ export async function healthRunExclusions(
   cursor: string | undefined,
   limit: number,
   filter: { reason?: string | undefined } = {},
+  window = 5000,
 ): Promise<HealthRunExclusion[]> {
-  let q = db
-    .selectFrom('health_run_exclusions')
-    .select(['account_id', 'reason', 'decision'])
-    .where('tenant_id', '=', tenantId)
-    .where('run_id', '=', run.id);
-  if (cursor !== undefined) q = q.where('account_id', '>', cursor);
-  if (filter.reason !== undefined) q = q.where('reason', '=', filter.reason);
-  const rows = await q.orderBy('account_id').limit(limit).execute();
+  if (run.state !== 'done') return [];
   const decisions = run.summary?.decisions ?? [];
-  return rows.map((r) => ({
+  const view = (r: { account_id: string; reason: string; decision: number }) => ({
     accountId: r.account_id,
     reason: r.reason,
     eligibility: decisions[r.decision] as Eligibility,
-  }));
+  });
+  const scan = (after: string | undefined, n: number) => {
+    let q = db
+      .selectFrom('health_run_exclusions')
+      .select(['account_id', 'reason', 'decision'])
+      .where('tenant_id', '=', tenantId)
+      .where('run_id', '=', run.id);
+    if (after !== undefined) q = q.where('account_id', '>', after);
+    return q.orderBy('account_id').limit(n).execute();
+  };
+  const reason = filter.reason;
+  if (reason === undefined) return (await scan(cursor, limit)).map(view);
+  const found: HealthRunExclusion[] = [];
+  let after = cursor;
+  for (;;) {
+    const rows = await scan(after, window);
+    for (const r of rows) {
+      if (r.reason !== reason) continue;
+      found.push(view(r));
+      if (found.length === limit) return found;
+    }
+    if (rows.length < window) return found;
+    after = rows.at(-1)?.account_id;
+  }
 }

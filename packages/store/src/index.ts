@@ -16,6 +16,7 @@ export type {
 export { InvalidInputError } from './input-checks.js';
 export { migrations } from './migrations.js';
 export {
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   openStore,
   type Store,
   type StoreOptions,
@@ -48,3 +49,4 @@ export {
   type WebhookEndpointSecrets,
   type WebhookProvider,
 } from './webhook-endpoints.js';
+export { StatementTimeoutError, WorkCancelledError } from './work-context.js';

@@ -1,5 +1,5 @@
 import { classifyStatus, INPUT_LIMITS, type StatusType } from '@statuskit/core';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { checkKeys, checkUpdates } from './input-checks.js';
 import type { Database } from './schema.js';
 import { lockTenant, type TenantConfig } from './tenant-config.js';

@@ -192,6 +192,8 @@ CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (tenant_id, en
 /** Applies the migrations not yet recorded; returns the versions applied now. */
 export async function migrate(db: Kysely<Database>): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
+    // A migration may rebuild a large table: the statement timeout of requests does not apply to it.
+    await sql`SET LOCAL statement_timeout = 0`.execute(trx);
     await sql`SELECT pg_advisory_xact_lock(727274)`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS statuskit_migrations (
       version integer PRIMARY KEY,

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { accountCounts } from './account-counts.js';
 import { type AccountFilter, accountHistory, getAccount, iterateAccounts, listAccounts } from './accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey, verifyApiKey } from './api-keys.js';
+import { CHUNK_TARGET_MS, ChunkSizer } from './chunking.js';
 import { type ConnectionStats, pgPoolStats } from './connection-stats.js';
 import { getConnectorState, putConnectorState } from './connector-state.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -28,9 +29,11 @@ import {
 } from './health-runs.js';
 import { applyStatusUpdates, type IncomingUpdate, type IngestOptions } from './ingest.js';
 import { checkJson, checkKeys, refuse, textIssues } from './input-checks.js';
+import { chunkedDailyMetrics } from './metrics-chunks.js';
 import { migrate, schemaVersion } from './migrations.js';
+import { stoppableQueries } from './pg-cancel.js';
 import { PGliteDialect } from './pglite-dialect.js';
-import { dailyMetrics, unknownReport } from './reports.js';
+import { unknownReport } from './reports.js';
 import {
   firstAccountsOfGroups,
   type RuleInputGroup,
@@ -60,6 +63,7 @@ import {
   updateWebhookEndpoint,
   type WebhookEndpointChange,
 } from './webhook-endpoints.js';
+import { bounded, detached, inLane, type Lane } from './work-context.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string. When set, PostgreSQL is used through `pg`. */
@@ -83,15 +87,35 @@ export interface StoreOptions {
   readonly onConnectionError?: ((error: Error) => void) | undefined;
   /** PostgreSQL only: give up opening a connection after this long (default 10 s; 0 waits forever). */
   readonly connectTimeoutMs?: number | undefined;
+  /**
+   * How long one request's database work may take (default 30 s; 0: no limit). On PostgreSQL it is also
+   * every statement's `statement_timeout`. Work past it stops with StatementTimeoutError (see `bounded`).
+   */
+  readonly statementTimeoutMs?: number | undefined;
+  /** PostgreSQL only: the connections' `application_name` (default `statuskit`, or `statuskit/<schema>`). */
+  readonly applicationName?: string | undefined;
 }
 
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
 /**
- * Reads DATABASE_URL (with STATUSKIT_DB_SCHEMA, STATUSKIT_DB_POOL_SIZE and STATUSKIT_DB_CONNECT_TIMEOUT_MS)
- * and STATUSKIT_DATA_DIR (default `./.statuskit/data`). A setting that is not a number throws a TypeError
- * naming it.
+ * Reads DATABASE_URL (with STATUSKIT_DB_SCHEMA, STATUSKIT_DB_POOL_SIZE and STATUSKIT_DB_CONNECT_TIMEOUT_MS),
+ * STATUSKIT_DATA_DIR (default `./.statuskit/data`) and STATUSKIT_STATEMENT_TIMEOUT (seconds, default 30, 0:
+ * none). A setting that is not a number throws a TypeError naming it.
  */
 export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): StoreOptions {
-  if (!env.DATABASE_URL) return { dataDir: env.STATUSKIT_DATA_DIR ?? './.statuskit/data' };
+  const timeout = env.STATUSKIT_STATEMENT_TIMEOUT;
+  let statementTimeoutMs: number | undefined;
+  if (timeout !== undefined && timeout !== '') {
+    const seconds = Number(timeout);
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new TypeError(
+        `STATUSKIT_STATEMENT_TIMEOUT must be a number of seconds (0 for none), got ${JSON.stringify(timeout)}`,
+      );
+    statementTimeoutMs = Math.round(seconds * 1000);
+  }
+  const timeoutOption = statementTimeoutMs !== undefined ? { statementTimeoutMs } : {};
+  if (!env.DATABASE_URL) return { dataDir: env.STATUSKIT_DATA_DIR ?? './.statuskit/data', ...timeoutOption };
   const poolSize = integerSetting(env, 'STATUSKIT_DB_POOL_SIZE', 1);
   const connectTimeoutMs = integerSetting(env, 'STATUSKIT_DB_CONNECT_TIMEOUT_MS', 0);
   return {
@@ -99,6 +123,7 @@ export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Store
     schema: env.STATUSKIT_DB_SCHEMA,
     ...(poolSize !== undefined ? { poolSize } : {}),
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    ...timeoutOption,
   };
 }
 
@@ -128,16 +153,23 @@ function postgresDialect(options: StoreOptions): { dialect: PostgresDialect; sta
     throw new TypeError(`schema must be a lower-case identifier (got ${JSON.stringify(options.schema)})`);
   }
   const max = options.poolSize ?? 10;
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max,
     types,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     keepAlive: true,
+    application_name:
+      options.applicationName ?? (options.schema ? `statuskit/${options.schema}` : 'statuskit'),
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   const onConnectionError = options.onConnectionError ?? (() => {});
   pool.on('error', (error) => onConnectionError(error));
+  pool.on('connect', (client) =>
+    stoppableQueries(client, { connectionString: options.databaseUrl, statementTimeoutMs }),
+  );
   return { dialect: new PostgresDialect({ pool }), stats: pgPoolStats(pool, max) };
 }
 
@@ -191,6 +223,13 @@ function checkDay(from: Date, to: Date): void {
   refuse('metrics range', issues);
 }
 
+/** Wraps an operation so its database work joins `lane` of PGlite's queue. */
+const lane =
+  (name: Lane) =>
+  <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+  (...args: A): Promise<R> =>
+    inLane(name, () => operation(...args));
+
 /**
  * The store's operations. Every text that reaches the database and every JSON value and date is checked
  * first (InvalidInputError), so bad input is refused with its path rather than failing in the database.
@@ -200,8 +239,14 @@ function storeApi(
   engine: 'pglite' | 'postgres',
   onClose: () => Promise<void>,
   connectionStats: () => ConnectionStats,
+  statementTimeoutMs: number,
 ) {
   const config = new TenantConfig();
+  const chunkTargetMs = CHUNK_TARGET_MS[engine];
+  // Each operation's database work joins a lane of PGlite's queue: writes first, long work last.
+  const write = lane('write');
+  const read = lane('read');
+  const bulk = lane('bulk');
   let closing: Promise<void> | undefined;
   const tenant = (tenantId: string) => checkKeys({ tenantId });
   return {
@@ -215,36 +260,45 @@ function storeApi(
     },
     /** The database's connections now (for metrics). */
     connectionStats,
+    /** How long one request's database work may take (ms; 0: no limit). */
+    statementTimeoutMs,
+    /**
+     * Runs `fn` (the handling of one request) with the store's statement timeout over all of its database
+     * work, stopped early when `signal` aborts (the client went away): StatementTimeoutError or
+     * WorkCancelledError. Health runs are exempt: once started, a run finishes (each statement stays bounded).
+     */
+    bounded: <T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> =>
+      bounded({ timeoutMs: statementTimeoutMs, signal }, fn),
     /** The newest migration the database has and the newest this code knows (readiness checks compare them). */
     schemaVersion: () => schemaVersion(db),
-    createTenant: async (input: { id?: string; name: string; catalog?: Catalog }) => {
+    createTenant: write(async (input: { id?: string; name: string; catalog?: Catalog }) => {
       refuse('tenant', textIssues(input.name, ['name'], INPUT_LIMITS.tenantNameLength));
       return createTenant(db, config, input);
-    },
-    getTenant: async (id: string) => {
+    }),
+    getTenant: read(async (id: string) => {
       tenant(id);
       return getTenant(db, id);
-    },
-    listTenants: () => listTenants(db),
-    createApiKey: async (tenantId: string, name?: string) => {
+    }),
+    listTenants: read(() => listTenants(db)),
+    createApiKey: write(async (tenantId: string, name?: string) => {
       tenant(tenantId);
       if (name !== undefined) refuse('API key', textIssues(name, ['name'], INPUT_LIMITS.apiKeyNameLength));
       return createApiKey(db, tenantId, name);
-    },
-    listApiKeys: async (tenantId: string) => {
+    }),
+    listApiKeys: read(async (tenantId: string) => {
       tenant(tenantId);
       return listApiKeys(db, tenantId);
-    },
-    revokeApiKey: async (tenantId: string, keyId: string) => {
+    }),
+    revokeApiKey: write(async (tenantId: string, keyId: string) => {
       checkKeys({ tenantId, keyId });
       return revokeApiKey(db, tenantId, keyId);
-    },
-    verifyApiKey: (key: string) => verifyApiKey(db, key),
-    getCatalog: async (tenantId: string) => {
+    }),
+    verifyApiKey: write((key: string) => verifyApiKey(db, key)),
+    getCatalog: read(async (tenantId: string) => {
       tenant(tenantId);
       return config.catalog(db, tenantId);
-    },
-    putCatalog: async (tenantId: string, catalog: Catalog, options: VersionedWrite = {}) => {
+    }),
+    putCatalog: write(async (tenantId: string, catalog: Catalog, options: VersionedWrite = {}) => {
       tenant(tenantId);
       checkJson('catalog', catalog.toJSON(), DOCUMENT_LIMITS);
       const saved = await db
@@ -252,164 +306,185 @@ function storeApi(
         .execute((trx) => config.saveCatalog(trx, tenantId, catalog, options.expectedVersion));
       if (saved.reclassified > 0) await freshenStatistics(db, ['accounts']);
       return saved;
-    },
-    getRules: async (tenantId: string) => {
+    }),
+    getRules: read(async (tenantId: string) => {
       tenant(tenantId);
       return config.rules(db, tenantId);
-    },
-    putRules: async (tenantId: string, rules: readonly EligibilityRule[], options: VersionedWrite = {}) => {
-      tenant(tenantId);
-      checkRules(rules);
-      return config.saveRules(db, tenantId, rules, options.expectedVersion);
-    },
-    applyStatusUpdates: async (
-      tenantId: string,
-      updates: readonly IncomingUpdate[],
-      options?: IngestOptions,
-    ) => {
-      tenant(tenantId);
-      const outcome = await applyStatusUpdates(db, config, tenantId, updates, options);
-      if (outcome.kind === 'applied') await freshenStatistics(db, ['accounts', 'status_events']);
-      return outcome;
-    },
-    getAccount: async (tenantId: string, accountId: string) => {
+    }),
+    putRules: write(
+      async (tenantId: string, rules: readonly EligibilityRule[], options: VersionedWrite = {}) => {
+        tenant(tenantId);
+        checkRules(rules);
+        return config.saveRules(db, tenantId, rules, options.expectedVersion);
+      },
+    ),
+    applyStatusUpdates: write(
+      async (tenantId: string, updates: readonly IncomingUpdate[], options?: IngestOptions) => {
+        tenant(tenantId);
+        const outcome = await applyStatusUpdates(db, config, tenantId, updates, options);
+        if (outcome.kind === 'applied') await freshenStatistics(db, ['accounts', 'status_events']);
+        return outcome;
+      },
+    ),
+    getAccount: read(async (tenantId: string, accountId: string) => {
       checkKeys({ tenantId, accountId });
       return getAccount(db, tenantId, accountId);
-    },
-    accountHistory: async (tenantId: string, accountId: string, limit?: number) => {
+    }),
+    accountHistory: read(async (tenantId: string, accountId: string, limit?: number) => {
       checkKeys({ tenantId, accountId });
       return accountHistory(db, tenantId, accountId, limit);
-    },
-    listAccounts: async (
-      tenantId: string,
-      filter: AccountFilter,
-      cursor: string | undefined,
-      limit: number,
-    ) => {
-      checkKeys({ tenantId, status: filter.status, cursor });
-      return listAccounts(db, tenantId, filter, cursor, limit);
-    },
-    iterateAccounts: (tenantId: string, pageSize?: number) => {
+    }),
+    listAccounts: read(
+      async (tenantId: string, filter: AccountFilter, cursor: string | undefined, limit: number) => {
+        checkKeys({ tenantId, status: filter.status, cursor });
+        return listAccounts(db, tenantId, filter, cursor, limit);
+      },
+    ),
+    /** Pages of the tenant's accounts: of `pageSize`, or sized so each page's statement is short (PGlite). */
+    iterateAccounts: async function* (tenantId: string, pageSize?: number) {
       tenant(tenantId);
-      return iterateAccounts(db, tenantId, pageSize);
+      const pages = iterateAccounts(
+        db,
+        tenantId,
+        pageSize ?? new ChunkSizer(chunkTargetMs, 1000, 200, 20_000),
+      );
+      for (;;) {
+        const next = await inLane('bulk', () => pages.next());
+        if (next.done) return;
+        yield next.value;
+      }
     },
     /** The tenant's accounts grouped by what rules read (see RuleInputGroup): a preview evaluates groups. */
-    ruleInputGroups: async (tenantId: string, reads: RuleReads) => {
+    ruleInputGroups: bulk(async (tenantId: string, reads: RuleReads) => {
       tenant(tenantId);
       await freshenStatistics(db, ['accounts']);
       return ruleInputGroups(db, tenantId, reads);
-    },
+    }),
     /** The first `limit` accounts, in id order, of any of the groups, with the index of each one's group. */
-    firstAccountsOfGroups: async (
-      tenantId: string,
-      groups: readonly RuleInputGroup[],
-      reads: RuleReads,
-      limit: number,
-    ) => {
-      tenant(tenantId);
-      return firstAccountsOfGroups(db, tenantId, groups, reads, limit);
-    },
-    unknownReport: async (tenantId: string, limit?: number) => {
+    firstAccountsOfGroups: bulk(
+      async (tenantId: string, groups: readonly RuleInputGroup[], reads: RuleReads, limit: number) => {
+        tenant(tenantId);
+        return firstAccountsOfGroups(db, tenantId, groups, reads, limit);
+      },
+    ),
+    unknownReport: bulk(async (tenantId: string, limit?: number) => {
       tenant(tenantId);
       return unknownReport(db, tenantId, limit);
-    },
-    accountCounts: async (tenantId: string) => {
+    }),
+    accountCounts: bulk(async (tenantId: string) => {
       tenant(tenantId);
       return accountCounts(db, tenantId, (await config.catalog(db, tenantId)).catalog);
-    },
-    dailyMetrics: async (tenantId: string, from: Date, to: Date) => {
+    }),
+    dailyMetrics: bulk(async (tenantId: string, from: Date, to: Date) => {
       tenant(tenantId);
       checkDay(from, to);
-      return dailyMetrics(db, tenantId, (await config.catalog(db, tenantId)).catalog, from, to);
-    },
+      const { catalog } = await config.catalog(db, tenantId);
+      return chunkedDailyMetrics(db, tenantId, catalog, from, to, chunkTargetMs);
+    }),
+    /**
+     * Runs the health calculation in short chunks (long work's lane). A run is not bound to the request that
+     * asked for it: once started it finishes, even past the statement timeout or after the client left.
+     */
     runHealth: async (
       tenantId: string,
       options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
     ) => {
       tenant(tenantId);
-      await freshenStatistics(db, ['accounts', 'health_run_exclusions']);
-      return runHealth(db, config, tenantId, options);
+      return detached('bulk', async () => {
+        await freshenStatistics(db, ['accounts', 'health_run_exclusions']);
+        return runHealth(db, config, tenantId, { chunkTargetMs, ...options });
+      });
     },
-    getHealthRun: async (tenantId: string, runId: string) => {
+    getHealthRun: read(async (tenantId: string, runId: string) => {
       checkKeys({ tenantId, runId });
       return getHealthRun(db, tenantId, runId);
-    },
-    listHealthRuns: async (tenantId: string, limit?: number) => {
+    }),
+    listHealthRuns: read(async (tenantId: string, limit?: number) => {
       tenant(tenantId);
       return listHealthRuns(db, tenantId, limit);
-    },
-    healthRunExclusions: async (
-      tenantId: string,
-      run: HealthRun,
-      cursor: string | undefined,
-      limit: number,
-      filter?: { reason?: string | undefined },
-    ) => {
-      checkKeys({ tenantId, cursor });
-      if (filter?.reason !== undefined)
-        refuse('exclusions filter', textIssues(filter.reason, ['reason'], 500));
-      return healthRunExclusions(db, tenantId, run, cursor, limit, filter);
-    },
-    getConnectorState: async (tenantId: string, connector: string) => {
+    }),
+    healthRunExclusions: bulk(
+      async (
+        tenantId: string,
+        run: HealthRun,
+        cursor: string | undefined,
+        limit: number,
+        filter?: { reason?: string | undefined },
+      ) => {
+        checkKeys({ tenantId, cursor });
+        if (filter?.reason !== undefined)
+          refuse('exclusions filter', textIssues(filter.reason, ['reason'], 500));
+        return healthRunExclusions(db, tenantId, run, cursor, limit, filter);
+      },
+    ),
+    getConnectorState: read(async (tenantId: string, connector: string) => {
       checkKeys({ tenantId, connector });
       return getConnectorState(db, tenantId, connector);
-    },
-    putConnectorState: async (tenantId: string, connector: string, state: Record<string, unknown>) => {
+    }),
+    putConnectorState: write(async (tenantId: string, connector: string, state: Record<string, unknown>) => {
       checkKeys({ tenantId, connector });
       checkJson('connector state', state, CONNECTOR_STATE_LIMITS);
       return putConnectorState(db, tenantId, connector, state);
-    },
-    createWebhookEndpoint: async (tenantId: string, input: NewWebhookEndpoint) => {
+    }),
+    createWebhookEndpoint: write(async (tenantId: string, input: NewWebhookEndpoint) => {
       checkWebhookEndpoint(input);
       tenant(tenantId);
       return createWebhookEndpoint(db, tenantId, input);
-    },
-    listWebhookEndpoints: async (tenantId: string) => {
+    }),
+    listWebhookEndpoints: read(async (tenantId: string) => {
       tenant(tenantId);
       return listWebhookEndpoints(db, tenantId);
-    },
-    getWebhookEndpoint: async (tenantId: string, endpointId: string) => {
+    }),
+    getWebhookEndpoint: read(async (tenantId: string, endpointId: string) => {
       checkKeys({ tenantId, endpointId });
       return getWebhookEndpoint(db, tenantId, endpointId);
-    },
-    updateWebhookEndpoint: async (
-      tenantId: string,
-      endpointId: string,
-      change: WebhookEndpointChange,
-      now = new Date(),
-    ) => {
-      checkKeys({ tenantId, endpointId });
-      checkWebhookEndpoint(change);
-      return updateWebhookEndpoint(db, tenantId, endpointId, change, now);
-    },
-    deleteWebhookEndpoint: async (tenantId: string, endpointId: string) => {
+    }),
+    updateWebhookEndpoint: write(
+      async (tenantId: string, endpointId: string, change: WebhookEndpointChange, now: Date = new Date()) => {
+        checkKeys({ tenantId, endpointId });
+        checkWebhookEndpoint(change);
+        return updateWebhookEndpoint(db, tenantId, endpointId, change, now);
+      },
+    ),
+    deleteWebhookEndpoint: write(async (tenantId: string, endpointId: string) => {
       checkKeys({ tenantId, endpointId });
       return deleteWebhookEndpoint(db, tenantId, endpointId);
-    },
+    }),
     /** The endpoint a delivery is addressed to (any tenant's), with its verification material. */
-    findWebhookEndpoint: async (endpointId: string, now = new Date()) =>
+    findWebhookEndpoint: write(async (endpointId: string, now: Date = new Date()) =>
       findWebhookEndpoint(db, endpointId, now),
-    recordRejectedDelivery: async (
-      tenantId: string,
-      endpointId: string,
-      rejection: { reason: string; detail?: string; receivedAt: Date; eventId?: string; eventType?: string },
-    ) => recordRejectedDelivery(db, tenantId, endpointId, rejection),
-    receiveWebhookEvent: async (tenantId: string, endpointId: string, input: WebhookEventInput) => {
+    ),
+    recordRejectedDelivery: write(
+      async (
+        tenantId: string,
+        endpointId: string,
+        rejection: {
+          reason: string;
+          detail?: string;
+          receivedAt: Date;
+          eventId?: string;
+          eventType?: string;
+        },
+      ) => recordRejectedDelivery(db, tenantId, endpointId, rejection),
+    ),
+    receiveWebhookEvent: write(async (tenantId: string, endpointId: string, input: WebhookEventInput) => {
       checkKeys({ tenantId, endpointId, eventId: input.eventId });
       return receiveWebhookEvent(db, config, tenantId, endpointId, input);
-    },
-    listWebhookDeliveries: async (
-      tenantId: string,
-      endpointId: string,
-      page: { before?: number | undefined; limit: number; outcome?: WebhookDeliveryOutcome | undefined },
-    ) => {
-      checkKeys({ tenantId, endpointId });
-      return listWebhookDeliveries(db, tenantId, endpointId, page);
-    },
-    webhookDeliveryCounts: async (tenantId: string, endpointId: string) => {
+    }),
+    listWebhookDeliveries: read(
+      async (
+        tenantId: string,
+        endpointId: string,
+        page: { before?: number | undefined; limit: number; outcome?: WebhookDeliveryOutcome | undefined },
+      ) => {
+        checkKeys({ tenantId, endpointId });
+        return listWebhookDeliveries(db, tenantId, endpointId, page);
+      },
+    ),
+    webhookDeliveryCounts: read(async (tenantId: string, endpointId: string) => {
       checkKeys({ tenantId, endpointId });
       return webhookDeliveryCounts(db, tenantId, endpointId);
-    },
+    }),
   };
 }
 
@@ -440,7 +515,13 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       await db.destroy();
       throw error;
     }
-    return storeApi(db, 'postgres', () => db.destroy(), stats);
+    return storeApi(
+      db,
+      'postgres',
+      () => db.destroy(),
+      stats,
+      options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    );
   }
   let release = () => {};
   if (options.dataDir) {
@@ -473,6 +554,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
         process.off('exit', release);
       },
       () => dialect.stats(),
+      options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     );
   } catch (error) {
     release();

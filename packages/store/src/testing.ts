@@ -83,7 +83,8 @@ export async function copyPGliteTemplate(
 
 /**
  * A fresh store for tests: PGlite in memory (started from the migrated template), or a PostgreSQL schema of
- * its own (unique name) that is dropped when the store is closed, so parallel runs never collide.
+ * its own (unique name) that is dropped when the store is closed, so parallel runs never collide. No statement
+ * timeout (a busy test machine is not a slow query): tests of the timeout open a store with one.
  */
 export async function openTestStore(
   engine: TestEngine,
@@ -91,12 +92,12 @@ export async function openTestStore(
 ): Promise<Store> {
   if (engine === 'pglite') {
     const dump = readFileSync((await pgliteTemplate(env)).dump);
-    return openStore({ loadDataDir: new Blob([dump]) });
+    return openStore({ loadDataDir: new Blob([dump]), statementTimeoutMs: 0 });
   }
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
   const schema = testSchemaName();
-  const store = await openStore({ databaseUrl, schema, poolSize: 4 });
+  const store = await openStore({ databaseUrl, schema, poolSize: 4, statementTimeoutMs: 0 });
   const close = store.close;
   return Object.assign(store, {
     close: async () => {

@@ -9,6 +9,7 @@ import {
   testSchemaName,
 } from '@statuskit/store/testing';
 import { type StartedProcess, startProcess } from './processes.js';
+import { scaled } from './timeouts.js';
 
 /** The built API (`npm start`'s process): tests that start it depend on `@statuskit/api#build`. */
 export const apiMain = fileURLToPath(new URL('../../../apps/api/dist/main.js', import.meta.url));
@@ -40,7 +41,8 @@ export interface StartApiOptions {
 }
 
 /**
- * Starts the API as `npm start` does (PORT=0, scheduler off unless `env` says otherwise) in its own process
+ * Starts the API as `npm start` does (PORT=0, scheduler off and the statement timeout scaled, unless `env` says
+ * otherwise) in its own process
  * group, and resolves once it listens, with the URL and key it printed. Rejects, with its output, if it exits
  * first (use {@link startProcess} with {@link apiMain} to watch a start that is meant to fail).
  */
@@ -52,7 +54,15 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
   if (!postgres && !options.fresh && !existsSync(dataDir)) await copyPGliteTemplate(dataDir);
   const { DATABASE_URL: _pglite, ...inherited } = process.env;
   const started = startProcess(process.execPath, [apiMain, ...(options.args ?? [])], {
-    env: { ...inherited, PORT: '0', STATUSKIT_SCHEDULER: 'off', ...options.env, STATUSKIT_DATA_DIR: dataDir },
+    env: {
+      ...inherited,
+      PORT: '0',
+      STATUSKIT_SCHEDULER: 'off',
+      // The default statement timeout (30 s), scaled like every time limit of the tests: a loaded machine.
+      STATUSKIT_STATEMENT_TIMEOUT: String(scaled(30_000) / 1000),
+      ...options.env,
+      STATUSKIT_DATA_DIR: dataDir,
+    },
   });
   const cleanup = () => {
     if (owned) rmSync(owned, { recursive: true, force: true });

@@ -180,6 +180,7 @@ export function registerConfigRoutes(app: App, deps: RouteDeps): void {
         400: errors[400],
         401: errors[401],
         429: errors[429],
+        503: errors[503],
       },
     }),
     async (c) => {

@@ -32,7 +32,12 @@ export function registerReportRoutes(app: App, deps: RouteDeps): void {
       tags: ['reports'],
       summary: 'Unknown accounts grouped by reason and raw value, with counts and sample ids.',
       security,
-      responses: { 200: json(UnknownReportSchema, 'Report'), 401: errors[401], 429: errors[429] },
+      responses: {
+        200: json(UnknownReportSchema, 'Report'),
+        401: errors[401],
+        429: errors[429],
+        503: errors[503],
+      },
     }),
     async (c) => c.json((await store.unknownReport(c.var.tenantId)) as never, 200),
   );
@@ -51,6 +56,7 @@ export function registerReportRoutes(app: App, deps: RouteDeps): void {
         400: errors[400],
         401: errors[401],
         429: errors[429],
+        503: errors[503],
       },
     }),
     async (c) => {
@@ -155,13 +161,21 @@ export function registerReportRoutes(app: App, deps: RouteDeps): void {
         400: errors[400],
         401: errors[401],
         404: errors[404],
+        409: errors[409],
         429: errors[429],
+        503: errors[503],
       },
     }),
     async (c) => {
       const tenantId = c.var.tenantId;
       const run = await store.getHealthRun(tenantId, c.req.valid('param').runId);
       if (!run) return fail(404, 'health-run-not-found', 'No such health run.');
+      if (run.state === 'running')
+        return fail(
+          409,
+          'health-run-running',
+          'The run is still going: its exclusions are listed once it is done.',
+        );
       const q = c.req.valid('query');
       const page = await store.healthRunExclusions(tenantId, run, q.cursor, q.limit, { reason: q.reason });
       return c.json(
