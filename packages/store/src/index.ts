@@ -21,6 +21,8 @@ export {
   type StoreOptions,
   storeOptionsFromEnv,
   type VersionedWrite,
+  WEBHOOK_DESCRIPTION_LENGTH,
+  WEBHOOK_URL_LENGTH,
 } from './open-store.js';
 export type { DayMetrics, UnknownReport } from './reports.js';
 export type { Database } from './schema.js';
@@ -31,3 +33,25 @@ export {
   type VersionedRules,
 } from './tenant-config.js';
 export { TENANT_ID_PATTERN, type Tenant, TenantExistsError } from './tenants.js';
+export type {
+  AttemptOutcome,
+  ClaimedDelivery,
+  RetryPolicy,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryDetail,
+} from './webhook-deliveries.js';
+export {
+  statusEventTypes,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+  type WebhookStatusSide,
+} from './webhook-outbox.js';
+export {
+  MAX_WEBHOOK_SUBSCRIPTIONS,
+  type NewWebhookSubscription,
+  type WebhookSubscription,
+  type WebhookSubscriptionChange,
+  WebhookSubscriptionLimitError,
+  type WebhookSubscriptionWithSecret,
+} from './webhook-subscriptions.js';

@@ -34,6 +34,29 @@ import { dailyMetrics, unknownReport } from './reports.js';
 import type { Database } from './schema.js';
 import { TenantConfig } from './tenant-config.js';
 import { createTenant, getTenant, listTenants } from './tenants.js';
+import {
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  getWebhookDelivery,
+  listWebhookDeliveries,
+  type RetryPolicy,
+  recordAttempt,
+  replayWebhookDelivery,
+  type WebhookDelivery,
+  webhookBacklog,
+} from './webhook-deliveries.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-outbox.js';
+import {
+  createWebhookSubscription,
+  deleteWebhookSubscription,
+  getWebhookSubscription,
+  listWebhookSubscriptions,
+  type NewWebhookSubscription,
+  rotateWebhookSecret,
+  updateWebhookSubscription,
+  type WebhookSubscriptionChange,
+} from './webhook-subscriptions.js';
 import { parsePgTimestamp } from './timestamps.js';
 
 export interface StoreOptions {
@@ -129,6 +152,31 @@ function checkRules(rules: readonly EligibilityRule[]): void {
   const checked = validateRules(rules);
   if (!checked.ok) issues.push(...checked.errors);
   refuse('rules', issues);
+}
+
+/** Longest webhook subscription URL and description. */
+export const WEBHOOK_URL_LENGTH = 2048;
+export const WEBHOOK_DESCRIPTION_LENGTH = 500;
+
+function checkSubscription(input: WebhookSubscriptionChange): void {
+  const issues: ValidationIssue[] = [];
+  if (input.url !== undefined) issues.push(...textIssues(input.url, ['url'], WEBHOOK_URL_LENGTH));
+  if (input.description !== undefined)
+    issues.push(...textIssues(input.description, ['description'], WEBHOOK_DESCRIPTION_LENGTH));
+  if (input.events !== undefined) {
+    if (input.events.length === 0)
+      issues.push({ path: ['events'], at: 'events', code: 'too_small', message: 'must name at least one event' });
+    input.events.forEach((e, i) => {
+      if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e))
+        issues.push({
+          path: ['events', i],
+          at: `events[${i}]`,
+          code: 'invalid_value',
+          message: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+        });
+    });
+  }
+  refuse('webhook subscription', issues);
 }
 
 function checkDay(from: Date, to: Date): void {
@@ -281,6 +329,53 @@ function storeApi(
         refuse('exclusions filter', textIssues(filter.reason, ['reason'], 500));
       return healthRunExclusions(db, tenantId, run, cursor, limit, filter);
     },
+    createWebhookSubscription: async (tenantId: string, input: NewWebhookSubscription) => {
+      tenant(tenantId);
+      checkSubscription(input);
+      return createWebhookSubscription(db, tenantId, input);
+    },
+    listWebhookSubscriptions: async (tenantId: string) => {
+      tenant(tenantId);
+      return listWebhookSubscriptions(db, tenantId);
+    },
+    getWebhookSubscription: async (tenantId: string, id: string) => {
+      checkKeys({ tenantId, id });
+      return getWebhookSubscription(db, tenantId, id);
+    },
+    updateWebhookSubscription: async (tenantId: string, id: string, change: WebhookSubscriptionChange) => {
+      checkKeys({ tenantId, id });
+      checkSubscription(change);
+      return updateWebhookSubscription(db, tenantId, id, change);
+    },
+    deleteWebhookSubscription: async (tenantId: string, id: string) => {
+      checkKeys({ tenantId, id });
+      return deleteWebhookSubscription(db, tenantId, id);
+    },
+    rotateWebhookSecret: async (tenantId: string, id: string, graceMs?: number) => {
+      checkKeys({ tenantId, id });
+      return rotateWebhookSecret(db, tenantId, id, graceMs);
+    },
+    listWebhookDeliveries: async (
+      tenantId: string,
+      subscriptionId: string,
+      options: { cursor?: string | undefined; limit: number; state?: WebhookDelivery['state'] | undefined },
+    ) => {
+      checkKeys({ tenantId, subscriptionId, cursor: options.cursor });
+      return listWebhookDeliveries(db, tenantId, subscriptionId, options);
+    },
+    getWebhookDelivery: async (tenantId: string, subscriptionId: string, deliveryId: string) => {
+      checkKeys({ tenantId, subscriptionId, deliveryId });
+      return getWebhookDelivery(db, tenantId, subscriptionId, deliveryId);
+    },
+    replayWebhookDelivery: async (tenantId: string, subscriptionId: string, deliveryId: string) => {
+      checkKeys({ tenantId, subscriptionId, deliveryId });
+      return replayWebhookDelivery(db, tenantId, subscriptionId, deliveryId);
+    },
+    /** The dispatcher's side: claim due deliveries, record each attempt. */
+    claimWebhookDeliveries: (options: { limit: number; leaseMs: number }) => claimDueDeliveries(db, options),
+    recordWebhookAttempt: (claim: ClaimedDelivery, outcome: AttemptOutcome, policy: RetryPolicy) =>
+      recordAttempt(db, claim, outcome, policy),
+    webhookBacklog: () => webhookBacklog(db),
     getConnectorState: async (tenantId: string, connector: string) => {
       checkKeys({ tenantId, connector });
       return getConnectorState(db, tenantId, connector);
