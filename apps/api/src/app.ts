@@ -21,6 +21,7 @@ import { registerOperationsRoutes } from './routes/operations.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatusRoutes } from './routes/statuses.js';
 import { registerTenantRoutes } from './routes/tenants.js';
+import { registerWebhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 import { registerSettingsPage } from './settings-page.js';
 import { registerSharedModules } from './static-files.js';
 
@@ -46,6 +47,8 @@ export interface AppOptions {
   readonly exposeMetrics?: boolean;
   /** What `/readyz` answers (default: the store's schema version within 2 s). */
   readonly readiness?: Readiness;
+  /** Outbound webhooks: accept loopback, private and link-local subscription URLs (default false). */
+  readonly webhooksAllowPrivate?: boolean;
 }
 
 export type { App, AppEnv } from './app-env.js';
@@ -132,6 +135,7 @@ export function createApp(options: AppOptions): App {
   registerStatusRoutes(app, deps);
   registerReportRoutes(app, deps);
   registerAccountCountRoutes(app, store); // after the report routes: their /v1/reports/* auth applies
+  registerWebhookSubscriptionRoutes(app, deps, { allowPrivate: options.webhooksAllowPrivate ?? false });
   registerSettingsPage(app);
   registerDashboardPage(app);
   registerSharedModules(app);

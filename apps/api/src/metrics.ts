@@ -16,6 +16,8 @@ export interface ApiMetrics {
   schedulerTick(result: 'ok' | 'error'): void;
   /** An idle database connection failed (the store's onConnectionError). */
   connectionLost(): void;
+  /** The webhook dispatcher's hook: one attempt ended (delivered, retry, failed: gave up, lost: claim taken over). */
+  webhookAttempt(result: 'delivered' | 'retry' | 'failed' | 'lost', seconds: number): void;
   /** The exposition, in Prometheus text format. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -85,6 +87,25 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
     name: 'statuskit_db_connection_errors_total',
     help: 'Idle database connections that failed (server restart, failover, network) and were replaced.',
     registers,
+  });
+  const webhookAttempts = new Histogram({
+    name: 'statuskit_webhook_attempt_duration_seconds',
+    help: 'Outbound webhook attempts by result: delivered (2xx), retry (failed, retried later), failed (failed and given up), lost (its claim had expired).',
+    labelNames: ['result'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  new Gauge({
+    name: 'statuskit_webhook_deliveries_pending',
+    help: 'Outbound webhook deliveries not yet delivered nor given up, over all tenants (the backlog).',
+    registers,
+    async collect() {
+      try {
+        this.set(await options.store.webhookBacklog());
+      } catch {
+        // The database is away: the gauge keeps its last value; readiness reports the outage.
+      }
+    },
   });
   // Known label values start at 0, so rates and alerts work before the first event.
   for (const outcome of ['created', 'changed', 'unchanged', 'stale', 'replayed']) updates.inc({ outcome }, 0);
@@ -164,6 +185,9 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
     },
     connectionLost() {
       lost.inc();
+    },
+    webhookAttempt(result, seconds) {
+      webhookAttempts.observe({ result }, seconds);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -34,6 +34,7 @@ import { dailyMetrics, unknownReport } from './reports.js';
 import type { Database } from './schema.js';
 import { TenantConfig } from './tenant-config.js';
 import { createTenant, getTenant, listTenants } from './tenants.js';
+import { parsePgTimestamp } from './timestamps.js';
 import {
   type AttemptOutcome,
   type ClaimedDelivery,
@@ -57,7 +58,6 @@ import {
   updateWebhookSubscription,
   type WebhookSubscriptionChange,
 } from './webhook-subscriptions.js';
-import { parsePgTimestamp } from './timestamps.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string. When set, PostgreSQL is used through `pg`. */
@@ -165,7 +165,12 @@ function checkSubscription(input: WebhookSubscriptionChange): void {
     issues.push(...textIssues(input.description, ['description'], WEBHOOK_DESCRIPTION_LENGTH));
   if (input.events !== undefined) {
     if (input.events.length === 0)
-      issues.push({ path: ['events'], at: 'events', code: 'too_small', message: 'must name at least one event' });
+      issues.push({
+        path: ['events'],
+        at: 'events',
+        code: 'too_small',
+        message: 'must name at least one event',
+      });
     input.events.forEach((e, i) => {
       if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e))
         issues.push({

@@ -13,7 +13,10 @@ describe('statusEventTypes', () => {
   it('derives the transitions the daily metrics count', () => {
     expect(statusEventTypes('free', 'paying')).toEqual(['account.status_changed', 'account.converted']);
     expect(statusEventTypes('paying', 'cancelled')).toEqual(['account.status_changed', 'account.churned']);
-    expect(statusEventTypes('cancelled', 'paying')).toEqual(['account.status_changed', 'account.reactivated']);
+    expect(statusEventTypes('cancelled', 'paying')).toEqual([
+      'account.status_changed',
+      'account.reactivated',
+    ]);
     expect(statusEventTypes('cancelled', 'free')).toEqual(['account.status_changed', 'account.reactivated']);
     expect(statusEventTypes('paying', 'unknown')).toEqual(['account.status_changed', 'account.unknown']);
     expect(statusEventTypes(null, 'unknown')).toEqual(['account.status_changed', 'account.unknown']);
@@ -68,10 +71,16 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
       { accountId: 'a', status: 'Cancelled' },
     ]);
     // A stale update is recorded but is not a change: no webhook event.
-    await store.applyStatusUpdates(t, [{ accountId: 'a', status: 'Trial', observedAt: '2001-01-01T00:00:00Z' }]);
+    await store.applyStatusUpdates(t, [
+      { accountId: 'a', status: 'Trial', observedAt: '2001-01-01T00:00:00Z' },
+    ]);
     const sent = await drain();
     const bySub = (id: string) => sent.filter((c) => c.subscriptionId === id);
-    expect(bySub(all.id).map((c) => JSON.parse(c.payload).data.to.status)).toEqual(['Trial', 'Pro', 'Cancelled']);
+    expect(bySub(all.id).map((c) => JSON.parse(c.payload).data.to.status)).toEqual([
+      'Trial',
+      'Pro',
+      'Cancelled',
+    ]);
     expect(bySub(churn.id).map((c) => c.eventType)).toEqual(['account.converted', 'account.churned']);
     const converted = JSON.parse(bySub(churn.id)[0]?.payload as string);
     expect(converted).toMatchObject({
@@ -90,7 +99,10 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
 
   it('rolls the outbox back with the change', async () => {
     const t = await newTenant();
-    await store.createWebhookSubscription(t, { url: 'https://example.com/', events: ['account.status_changed'] });
+    await store.createWebhookSubscription(t, {
+      url: 'https://example.com/',
+      events: ['account.status_changed'],
+    });
     await expect(
       store.db.transaction().execute(async (trx) => {
         const { enqueueStatusEvents } = await import('./webhook-outbox.js');
@@ -99,7 +111,18 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
           trx,
           t,
           catalog,
-          [{ id: 'x', kind: 'change', from: null, to: 'Pro', fromType: null, toType: 'paying', source: 'api', at: new Date() }],
+          [
+            {
+              id: 'x',
+              kind: 'change',
+              from: null,
+              to: 'Pro',
+              fromType: null,
+              toType: 'paying',
+              source: 'api',
+              at: new Date(),
+            },
+          ],
           new Date(),
         );
         throw new Error('rolled back');
@@ -127,7 +150,13 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
     const a1 = first.find((c) => JSON.parse(c.payload).data.accountId === 'a') as ClaimedDelivery;
     const b1 = first.find((c) => JSON.parse(c.payload).data.accountId === 'b') as ClaimedDelivery;
     await store.recordWebhookAttempt(b1, ok, policy);
-    expect(await store.recordWebhookAttempt(a1, failed, { ...policy, delayMs: () => 60_000, retryForMs: 3_600_000 })).toBe('pending');
+    expect(
+      await store.recordWebhookAttempt(a1, failed, {
+        ...policy,
+        delayMs: () => 60_000,
+        retryForMs: 3_600_000,
+      }),
+    ).toBe('pending');
     // a's first is waiting for its retry: a's second is not due either.
     expect(await store.claimWebhookDeliveries({ limit: 50, leaseMs: 60_000 })).toEqual([]);
     await sql`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE tenant_id = ${t}`.execute(store.db);
@@ -141,7 +170,10 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
 
   it('takes over an expired claim and ignores the late outcome of the old one', async () => {
     const t = await newTenant();
-    await store.createWebhookSubscription(t, { url: 'https://example.com/', events: ['account.status_changed'] });
+    await store.createWebhookSubscription(t, {
+      url: 'https://example.com/',
+      events: ['account.status_changed'],
+    });
     await store.applyStatusUpdates(t, [{ accountId: 'a', status: 'Pro' }]);
     const [old] = await store.claimWebhookDeliveries({ limit: 50, leaseMs: 1 });
     await sql`SELECT pg_sleep(0.01)`.execute(store.db);
@@ -160,9 +192,9 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
     await store.applyStatusUpdates(t, [{ accountId: 'a', status: 'Pro' }]);
     const giveUp: RetryPolicy = { delayMs: () => 0, retryForMs: 0, failingAfter: 2 };
     const [c1] = await store.claimWebhookDeliveries({ limit: 50, leaseMs: 60_000 });
-    expect(await store.recordWebhookAttempt(c1 as ClaimedDelivery, failed, { ...policy, failingAfter: 2 })).toBe(
-      'pending',
-    );
+    expect(
+      await store.recordWebhookAttempt(c1 as ClaimedDelivery, failed, { ...policy, failingAfter: 2 }),
+    ).toBe('pending');
     expect((await store.getWebhookSubscription(t, sub.id))?.status).toBe('active');
     const [c2] = await store.claimWebhookDeliveries({ limit: 50, leaseMs: 60_000 });
     await sql`SELECT pg_sleep(0.01)`.execute(store.db);
@@ -177,14 +209,23 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
     expect(await store.replayWebhookDelivery(t, sub.id, 'dlv_nope')).toBe('not-found');
     const again = await drain();
     expect(again.map((c) => c.eventId)).toEqual([c1?.eventId]);
-    expect(await store.getWebhookSubscription(t, sub.id)).toMatchObject({ status: 'active', consecutiveFailures: 0 });
+    expect(await store.getWebhookSubscription(t, sub.id)).toMatchObject({
+      status: 'active',
+      consecutiveFailures: 0,
+    });
   });
 
   it('emits health_run.completed with the run, and keeps tenants apart', async () => {
     const t = await newTenant();
     const other = await newTenant();
-    const sub = await store.createWebhookSubscription(t, { url: 'https://example.com/', events: ['health_run.completed'] });
-    await store.createWebhookSubscription(other, { url: 'https://example.com/', events: ['health_run.completed'] });
+    const sub = await store.createWebhookSubscription(t, {
+      url: 'https://example.com/',
+      events: ['health_run.completed'],
+    });
+    await store.createWebhookSubscription(other, {
+      url: 'https://example.com/',
+      events: ['health_run.completed'],
+    });
     await store.applyStatusUpdates(t, [{ accountId: 'a', status: 'Pro' }]);
     const run = await store.runHealth(t, { trigger: 'manual' });
     const sent = await drain();
@@ -202,7 +243,10 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
 
   it('signs with the previous secret too after a rotation', async () => {
     const t = await newTenant();
-    const sub = await store.createWebhookSubscription(t, { url: 'https://example.com/', events: ['account.status_changed'] });
+    const sub = await store.createWebhookSubscription(t, {
+      url: 'https://example.com/',
+      events: ['account.status_changed'],
+    });
     const rotated = await store.rotateWebhookSecret(t, sub.id);
     expect(rotated?.secret).not.toBe(sub.secret);
     await store.applyStatusUpdates(t, [{ accountId: 'a', status: 'Pro' }]);
@@ -215,6 +259,8 @@ describe.each(testEngines())('webhook outbox on %s', (engine) => {
     await expect(
       store.createWebhookSubscription(t, { url: 'https://example.com/', events: ['account.nope' as never] }),
     ).rejects.toThrow(/webhook subscription/);
-    await expect(store.createWebhookSubscription(t, { url: 'https://example.com/\u0000', events: [] })).rejects.toThrow();
+    await expect(
+      store.createWebhookSubscription(t, { url: 'https://example.com/\u0000', events: [] }),
+    ).rejects.toThrow();
   });
 });

@@ -43,7 +43,8 @@ export function statusEventTypes(fromType: string | null, toType: string): Webho
   const types: WebhookEventType[] = ['account.status_changed'];
   if (fromType === 'free' && toType === 'paying') types.push('account.converted');
   if (fromType === 'paying' && toType === 'cancelled') types.push('account.churned');
-  if (fromType === 'cancelled' && (toType === 'paying' || toType === 'free')) types.push('account.reactivated');
+  if (fromType === 'cancelled' && (toType === 'paying' || toType === 'free'))
+    types.push('account.reactivated');
   if (toType === 'unknown' && fromType !== 'unknown') types.push('account.unknown');
   return types;
 }
@@ -77,14 +78,23 @@ async function enqueue(db: Db, tenantId: string, events: readonly OutboxEvent[],
   if (subscriptions.rows.length === 0) return 0;
   const wanted = subscriptions.rows.map((s) => ({ id: s.subscription_id, types: new Set(s.events) }));
   const rows: { event_id: string; type: string; payload: string }[] = [];
-  const deliveries: { n: number; delivery_id: string; subscription_id: string; event_id: string; key: string }[] =
-    [];
+  const deliveries: {
+    n: number;
+    delivery_id: string;
+    subscription_id: string;
+    event_id: string;
+    key: string;
+  }[] = [];
   const timestamp = at.toISOString();
   for (const e of events) {
     const takers = wanted.filter((s) => s.types.has(e.type));
     if (takers.length === 0) continue;
     const eventId = newEventId();
-    rows.push({ event_id: eventId, type: e.type, payload: JSON.stringify({ type: e.type, timestamp, data: e.data }) });
+    rows.push({
+      event_id: eventId,
+      type: e.type,
+      payload: JSON.stringify({ type: e.type, timestamp, data: e.data }),
+    });
     for (const s of takers)
       deliveries.push({
         n: deliveries.length,
