@@ -20,6 +20,10 @@ import type {
   StatusUpdateInput,
   UnknownReport,
   UpdateResult,
+  WebhookDeliveryDetailView,
+  WebhookDeliveryView,
+  WebhookSubscriptionInput,
+  WebhookSubscriptionView,
 } from './types.js';
 
 export interface ClientOptions {
@@ -71,6 +75,15 @@ export const CLIENT_ROUTES = [
   'DELETE /v1/api-keys/{keyId}',
   'GET /v1/connectors/{connector}/state',
   'PUT /v1/connectors/{connector}/state',
+  'POST /v1/webhook-subscriptions',
+  'GET /v1/webhook-subscriptions',
+  'GET /v1/webhook-subscriptions/{subscriptionId}',
+  'PATCH /v1/webhook-subscriptions/{subscriptionId}',
+  'DELETE /v1/webhook-subscriptions/{subscriptionId}',
+  'POST /v1/webhook-subscriptions/{subscriptionId}/rotate-secret',
+  'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries',
+  'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}',
+  'POST /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}/replay',
 ] as const;
 
 interface RequestOptions {
@@ -411,6 +424,64 @@ export class StatuskitClient {
   }
   async putConnectorState(connector: string, state: Record<string, unknown>): Promise<void> {
     await this.#call('PUT', `/v1/connectors/${encodeURIComponent(connector)}/state`, { body: state });
+  }
+  /** Subscribes a URL to events; the answer holds the signing secret (`whsec_...`), shown only once. */
+  createWebhookSubscription(
+    input: WebhookSubscriptionInput,
+  ): Promise<WebhookSubscriptionView & { secret: string }> {
+    return this.#call('POST', '/v1/webhook-subscriptions', { body: input, retrySafe: false });
+  }
+  listWebhookSubscriptions(): Promise<{ subscriptions: WebhookSubscriptionView[] }> {
+    return this.#call('GET', '/v1/webhook-subscriptions');
+  }
+  async getWebhookSubscription(id: string): Promise<WebhookSubscriptionView | undefined> {
+    return (
+      await this.#request<WebhookSubscriptionView>(
+        'GET',
+        `/v1/webhook-subscriptions/${encodeURIComponent(id)}`,
+        {
+          allow: [404],
+        },
+      )
+    )?.data;
+  }
+  /** Changes the URL, events or description; `enabled: false` pauses deliveries, `true` resumes them. */
+  updateWebhookSubscription(
+    id: string,
+    change: Partial<WebhookSubscriptionInput>,
+  ): Promise<WebhookSubscriptionView> {
+    return this.#call('PATCH', `/v1/webhook-subscriptions/${encodeURIComponent(id)}`, { body: change });
+  }
+  async deleteWebhookSubscription(id: string): Promise<void> {
+    await this.#call('DELETE', `/v1/webhook-subscriptions/${encodeURIComponent(id)}`);
+  }
+  /** A new secret (answered once); for 24 h deliveries are signed with the old one too. */
+  rotateWebhookSecret(id: string): Promise<WebhookSubscriptionView & { secret: string }> {
+    return this.#call('POST', `/v1/webhook-subscriptions/${encodeURIComponent(id)}/rotate-secret`, {
+      retrySafe: false,
+    });
+  }
+  /** A page of a subscription's delivery log, newest first. */
+  listWebhookDeliveries(
+    id: string,
+    page: { cursor?: string; limit?: number; state?: 'pending' | 'delivered' | 'failed' } = {},
+  ): Promise<{ deliveries: WebhookDeliveryView[]; nextCursor: string | null }> {
+    return this.#call('GET', `/v1/webhook-subscriptions/${encodeURIComponent(id)}/deliveries`, {
+      query: page,
+    });
+  }
+  getWebhookDelivery(id: string, deliveryId: string): Promise<WebhookDeliveryDetailView> {
+    return this.#call(
+      'GET',
+      `/v1/webhook-subscriptions/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}`,
+    );
+  }
+  /** Sends a failed (or delivered) delivery again, with the same `webhook-id`. */
+  replayWebhookDelivery(id: string, deliveryId: string): Promise<WebhookDeliveryDetailView> {
+    return this.#call(
+      'POST',
+      `/v1/webhook-subscriptions/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/replay`,
+    );
   }
 }
 
