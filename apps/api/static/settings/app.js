@@ -5,10 +5,11 @@
 import { $, focusFirst, say } from '../shared/dom.js';
 import { session, Unauthorized, Unreachable, unreachableText } from './api.js';
 import { isCatalogDirty, loadCatalog, startCatalog } from './catalog.js';
+import { loadWebhooks, startWebhooks } from './outgoing-webhooks.js';
 import { isRulesDirty, loadRules, startRules } from './rules.js';
 import { forgetUnknown, showUnknownFromFragment, startUnknown } from './unknown.js';
 
-const SECTIONS = ['catalog-section', 'unknown-section', 'rules-section'];
+const SECTIONS = ['catalog-section', 'unknown-section', 'rules-section', 'webhooks-section'];
 
 function showKeyForm(problem) {
   $('key-form').hidden = false;
@@ -25,6 +26,7 @@ async function open() {
   const loaded = await loadCatalog();
   if (!loaded) return;
   await loadRules();
+  await loadWebhooks();
   $('signed-in').hidden = false;
   if (!showUnknownFromFragment()) focusFirst('catalog-title');
 }
@@ -78,6 +80,7 @@ function start() {
   startCatalog();
   startUnknown();
   startRules();
+  startWebhooks();
   window.addEventListener('beforeunload', (event) => {
     if (isCatalogDirty() || isRulesDirty()) event.preventDefault();
   });
