@@ -507,6 +507,12 @@ describe.each(testEngines())('API on %s', (engine) => {
         '/v1/rules/preview',
         '/v1/statuses:batch',
         '/v1/tenants',
+        '/v1/webhook-subscriptions',
+        '/v1/webhook-subscriptions/{subscriptionId}',
+        '/v1/webhook-subscriptions/{subscriptionId}/deliveries',
+        '/v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}',
+        '/v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}/replay',
+        '/v1/webhook-subscriptions/{subscriptionId}/rotate-secret',
       ].sort(),
     );
   });

@@ -13,7 +13,7 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
   let call: Call;
   let a: { id: string; key: string };
   let b: { id: string; key: string };
-  const B: { runId: string; keyId: string; secrets: string[] } = { runId: '', keyId: '', secrets: [] };
+  const B = { runId: '', keyId: '', subscriptionId: '', deliveryId: '', secrets: [] as string[] };
 
   /** B's data as B sees it, to compare before and after A's attempts. */
   const snapshot = async () => {
@@ -32,6 +32,8 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
         k.revokedAt,
       ]),
       state: await read('/v1/connectors/sfdc/state'),
+      subscriptions: (await read('/v1/webhook-subscriptions')).subscriptions,
+      deliveries: (await read(`/v1/webhook-subscriptions/${B.subscriptionId}/deliveries`)).deliveries,
       runs: (await read('/v1/health-runs')).runs.map((r: { id: string }) => r.id),
       unknown: await read('/v1/reports/unknown'),
     };
@@ -75,6 +77,18 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
     await asB('PUT', '/v1/connectors/sfdc/state', { body: { watermark: 'B-secret-watermark' } });
     B.runId = (await asB('POST', '/v1/health-runs')).json.id;
     B.keyId = (await asB('POST', '/v1/api-keys', { body: { name: 'b-secret-key-name' } })).json.id;
+    const subscription = await asB('POST', '/v1/webhook-subscriptions', {
+      body: {
+        url: 'https://b-secret-hook.example.com/',
+        events: ['account.status_changed'],
+        description: 'b-secret-hook',
+      },
+    });
+    B.subscriptionId = subscription.json.id;
+    await asB('PUT', '/v1/accounts/b-hooked/status', { body: { status: 'Pro' } });
+    B.deliveryId = (
+      await asB('GET', `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries`)
+    ).json.deliveries[0].id;
     B.secrets = [
       'BOnlyStatus',
       'b-secret-rule',
@@ -88,6 +102,11 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
       B.runId,
       B.keyId,
       b.id,
+      'b-secret-hook',
+      'b-hooked',
+      B.subscriptionId,
+      B.deliveryId,
+      subscription.json.secret,
     ];
     before = await snapshot();
   });
@@ -229,6 +248,51 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
     },
     'GET /v1/tenants': async () => {
       expect((await asA('GET', '/v1/tenants')).status).toBe(403);
+    },
+    'GET /v1/webhook-subscriptions': async () => {
+      expect(
+        (await asA('GET', '/v1/webhook-subscriptions', { headers: tricks() })).json.subscriptions,
+      ).toEqual([]);
+    },
+    'POST /v1/webhook-subscriptions': async () => {
+      const body = { url: 'https://a.example.com/', events: ['account.churned'] };
+      expect((await asA('POST', '/v1/webhook-subscriptions', { body, headers: tricks() })).status).toBe(201);
+      expect(
+        (await asA('POST', '/v1/webhook-subscriptions', { body: { ...body, tenantId: b.id } })).status,
+      ).toBe(400);
+    },
+    'GET /v1/webhook-subscriptions/{subscriptionId}': async () => {
+      expect(
+        (await asA('GET', `/v1/webhook-subscriptions/${B.subscriptionId}`, { headers: tricks() })).status,
+      ).toBe(404);
+    },
+    'PATCH /v1/webhook-subscriptions/{subscriptionId}': async () => {
+      const body = { url: 'https://a.example.com/taken', enabled: false };
+      expect(
+        (await asA('PATCH', `/v1/webhook-subscriptions/${B.subscriptionId}`, { body, headers: tricks() }))
+          .status,
+      ).toBe(404);
+    },
+    'DELETE /v1/webhook-subscriptions/{subscriptionId}': async () => {
+      expect(
+        (await asA('DELETE', `/v1/webhook-subscriptions/${B.subscriptionId}`, { headers: tricks() })).status,
+      ).toBe(404);
+    },
+    'POST /v1/webhook-subscriptions/{subscriptionId}/rotate-secret': async () => {
+      expect((await asA('POST', `/v1/webhook-subscriptions/${B.subscriptionId}/rotate-secret`)).status).toBe(
+        404,
+      );
+    },
+    'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries': async () => {
+      expect((await asA('GET', `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries`)).status).toBe(404);
+    },
+    'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}': async () => {
+      const path = `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries/${B.deliveryId}`;
+      expect((await asA('GET', path)).status).toBe(404);
+    },
+    'POST /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}/replay': async () => {
+      const path = `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries/${B.deliveryId}/replay`;
+      expect((await asA('POST', path)).status).toBe(404);
     },
   };
 

@@ -18,6 +18,8 @@ export interface ApiMetrics {
   connectionLost(): void;
   /** The webhook dispatcher's hook: one attempt ended (delivered, retry, failed: gave up, lost: claim taken over). */
   webhookAttempt(result: 'delivered' | 'retry' | 'failed' | 'lost', seconds: number): void;
+  /** The webhook dispatcher's hook: the backlog it counted after a pass. */
+  webhookBacklog(pending: number): void;
   /** The exposition, in Prometheus text format. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -95,17 +97,10 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  new Gauge({
+  const webhookBacklog = new Gauge({
     name: 'statuskit_webhook_deliveries_pending',
-    help: 'Outbound webhook deliveries not yet delivered nor given up, over all tenants (the backlog).',
+    help: 'Outbound webhook deliveries not yet delivered nor given up, over all tenants (the backlog), as the dispatcher last counted it.',
     registers,
-    async collect() {
-      try {
-        this.set(await options.store.webhookBacklog());
-      } catch {
-        // The database is away: the gauge keeps its last value; readiness reports the outage.
-      }
-    },
   });
   // Known label values start at 0, so rates and alerts work before the first event.
   for (const outcome of ['created', 'changed', 'unchanged', 'stale', 'replayed']) updates.inc({ outcome }, 0);
@@ -188,6 +183,9 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
     },
     webhookAttempt(result, seconds) {
       webhookAttempts.observe({ result }, seconds);
+    },
+    webhookBacklog(pending) {
+      webhookBacklog.set(pending);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

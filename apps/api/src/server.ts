@@ -124,7 +124,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const dispatcher = webhooks.dispatch
     ? startWebhookDispatcher(store, webhooks, {
         logger,
-        ...(metrics ? { onAttempt: metrics.webhookAttempt } : {}),
+        ...(metrics ? { onAttempt: metrics.webhookAttempt, onBacklog: metrics.webhookBacklog } : {}),
       })
     : undefined;
   const port = (server.address() as AddressInfo).port;

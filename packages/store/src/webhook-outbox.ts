@@ -62,7 +62,7 @@ interface OutboxEvent {
 
 /**
  * Writes events to the outbox with one delivery per enabled subscription that asks for the event's type, in
- * the caller's transaction: the subscriptions are read (and share-locked, so one deleted meanwhile waits for
+ * the caller's transaction: the subscriptions are read (key-share-locked, so one deleted meanwhile waits for
  * this commit) at write time. Fan-out happens here, not at dispatch: a subscription made later gets no
  * earlier events; one disabled now gets none of these. Deliveries are numbered in the order given, which is
  * the order they are sent in per (subscription, ordering key).
@@ -73,7 +73,7 @@ async function enqueue(db: Db, tenantId: string, events: readonly OutboxEvent[],
     SELECT subscription_id, events FROM webhook_subscriptions
     WHERE tenant_id = ${tenantId} AND enabled
     ORDER BY subscription_id
-    FOR SHARE
+    FOR KEY SHARE
   `.execute(db);
   if (subscriptions.rows.length === 0) return 0;
   const wanted = subscriptions.rows.map((s) => ({ id: s.subscription_id, types: new Set(s.events) }));

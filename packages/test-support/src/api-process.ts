@@ -40,7 +40,7 @@ export interface StartApiOptions {
 }
 
 /**
- * Starts the API as `npm start` does (PORT=0, scheduler off unless `env` says otherwise) in its own process
+ * Starts the API as `npm start` does (PORT=0, scheduler and webhook dispatcher off unless `env` says otherwise) in its own process
  * group, and resolves once it listens, with the URL and key it printed. Rejects, with its output, if it exits
  * first (use {@link startProcess} with {@link apiMain} to watch a start that is meant to fail).
  */
@@ -52,7 +52,14 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
   if (!postgres && !options.fresh && !existsSync(dataDir)) await copyPGliteTemplate(dataDir);
   const { DATABASE_URL: _pglite, ...inherited } = process.env;
   const started = startProcess(process.execPath, [apiMain, ...(options.args ?? [])], {
-    env: { ...inherited, PORT: '0', STATUSKIT_SCHEDULER: 'off', ...options.env, STATUSKIT_DATA_DIR: dataDir },
+    env: {
+      ...inherited,
+      PORT: '0',
+      STATUSKIT_SCHEDULER: 'off',
+      STATUSKIT_WEBHOOKS: 'off',
+      ...options.env,
+      STATUSKIT_DATA_DIR: dataDir,
+    },
   });
   const cleanup = () => {
     if (owned) rmSync(owned, { recursive: true, force: true });

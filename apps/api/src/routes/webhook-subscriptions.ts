@@ -27,18 +27,22 @@ const Url = text(WEBHOOK_URL_LENGTH).openapi({
   example: 'https://example.com/hooks/statuskit',
 });
 
-const SubscriptionBody = z.object({
-  url: Url,
-  events: z.array(EventType).min(1).max(WEBHOOK_EVENT_TYPES.length),
-  description: text(WEBHOOK_DESCRIPTION_LENGTH).optional(),
-  enabled: z.boolean().optional(),
-});
-const SubscriptionPatch = z.object({
-  url: Url.optional(),
-  events: z.array(EventType).min(1).max(WEBHOOK_EVENT_TYPES.length).optional(),
-  description: text(WEBHOOK_DESCRIPTION_LENGTH).optional(),
-  enabled: z.boolean().optional().openapi({ description: 'false pauses deliveries; true resumes them.' }),
-});
+const SubscriptionBody = z
+  .object({
+    url: Url,
+    events: z.array(EventType).min(1).max(WEBHOOK_EVENT_TYPES.length),
+    description: text(WEBHOOK_DESCRIPTION_LENGTH).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+const SubscriptionPatch = z
+  .object({
+    url: Url.optional(),
+    events: z.array(EventType).min(1).max(WEBHOOK_EVENT_TYPES.length).optional(),
+    description: text(WEBHOOK_DESCRIPTION_LENGTH).optional(),
+    enabled: z.boolean().optional().openapi({ description: 'false pauses deliveries; true resumes them.' }),
+  })
+  .strict();
 
 const SubscriptionSchema = z
   .object({

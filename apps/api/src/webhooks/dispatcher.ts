@@ -6,6 +6,8 @@ import { retryDelayMs, type WebhookSettings } from './settings.js';
 export interface DispatcherHooks {
   /** After each attempt: its result and how long it took. */
   readonly onAttempt?: (result: 'delivered' | 'retry' | 'failed' | 'lost', seconds: number) => void;
+  /** After each pass: the deliveries still pending over all tenants (the backlog gauge). */
+  readonly onBacklog?: (pending: number) => void;
   readonly logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -64,6 +66,10 @@ export function startWebhookDispatcher(
   };
 
   const pass = async () => {
+    await claimAndSend();
+    if (hooks.onBacklog && !stopped) hooks.onBacklog(await store.webhookBacklog());
+  };
+  const claimAndSend = async () => {
     while (!stopped) {
       const claimed = await store.claimWebhookDeliveries({ limit: settings.batchSize, leaseMs });
       if (claimed.length === 0) return;
