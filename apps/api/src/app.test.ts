@@ -512,6 +512,12 @@ describe.each(testEngines())('API on %s', (engine) => {
         '/v1/webhook-endpoints/{endpointId}/deliveries',
         '/v1/webhooks/chargebee/{endpointId}',
         '/v1/webhooks/stripe/{endpointId}',
+        '/v1/webhook-subscriptions',
+        '/v1/webhook-subscriptions/{subscriptionId}',
+        '/v1/webhook-subscriptions/{subscriptionId}/deliveries',
+        '/v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}',
+        '/v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}/replay',
+        '/v1/webhook-subscriptions/{subscriptionId}/rotate-secret',
       ].sort(),
     );
   });

@@ -29,6 +29,7 @@ import { registerStatusRoutes } from './routes/statuses.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { registerWebhookReceiveRoutes } from './routes/webhook-receive.js';
+import { registerWebhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 import { registerSettingsPage } from './settings-page.js';
 import { registerSharedModules } from './static-files.js';
 
@@ -56,6 +57,8 @@ export interface AppOptions {
   readonly readiness?: Readiness;
   /** The API's address as billing systems reach it, for webhook endpoint URLs (default: the request's origin). */
   readonly publicUrl?: string | undefined;
+  /** Outbound webhooks: accept loopback, private and link-local subscription URLs (default false). */
+  readonly webhooksAllowPrivate?: boolean;
 }
 
 export type { App, AppEnv } from './app-env.js';
@@ -146,6 +149,7 @@ export function createApp(options: AppOptions): App {
   registerAccountCountRoutes(app, store); // after the report routes: their /v1/reports/* auth applies
   registerWebhookEndpointRoutes(app, deps, { publicUrl: options.publicUrl });
   registerWebhookReceiveRoutes(app, deps);
+  registerWebhookSubscriptionRoutes(app, deps, { allowPrivate: options.webhooksAllowPrivate ?? false });
   registerSettingsPage(app);
   registerDashboardPage(app);
   registerSharedModules(app);

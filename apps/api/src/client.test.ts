@@ -116,4 +116,31 @@ describe('@statuskit/client against the real API', () => {
     await client.deleteWebhookEndpoint(made.id);
     expect(await client.getWebhookEndpoint(made.id)).toBeUndefined();
   });
+
+  it('manages webhook subscriptions and reads their delivery log', async () => {
+    // Disabled: nothing is sent from this test.
+    const created = await client.createWebhookSubscription({
+      url: 'https://example.com/hooks',
+      events: ['account.churned', 'account.status_changed'],
+      enabled: false,
+    });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect((await client.listWebhookSubscriptions()).subscriptions.map((s) => s.id)).toContain(created.id);
+    expect(await client.getWebhookSubscription('whs_missing')).toBeUndefined();
+    expect((await client.updateWebhookSubscription(created.id, { description: 'CRM' })).description).toBe(
+      'CRM',
+    );
+    await client.createWebhookSubscription({ url: 'http://127.0.0.1/', events: ['account.churned'] }).then(
+      () => expect.unreachable(),
+      (e: unknown) => expect((e as StatuskitApiError).status).toBe(400),
+    );
+    await client.setStatus('hooked', { status: 'Pro' });
+    const page = await client.listSubscriptionDeliveries(created.id, { limit: 5 });
+    expect(page.deliveries).toHaveLength(0); // disabled: no delivery is made for it
+    await client.updateWebhookSubscription(created.id, { enabled: true, url: 'https://example.com/other' });
+    const rotated = await client.rotateWebhookSecret(created.id);
+    expect(rotated.secret).not.toBe(created.secret);
+    await client.deleteWebhookSubscription(created.id);
+    expect(await client.getWebhookSubscription(created.id)).toBeUndefined();
+  });
 });

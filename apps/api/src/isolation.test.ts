@@ -42,11 +42,13 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
   let call: Call;
   let a: { id: string; key: string };
   let b: { id: string; key: string };
-  const B: { runId: string; keyId: string; endpointId: string; secrets: string[] } = {
+  const B = {
     runId: '',
     keyId: '',
     endpointId: '',
-    secrets: [],
+    subscriptionId: '',
+    deliveryId: '',
+    secrets: [] as string[],
   };
   const B_WHSEC = 'whsec_bSecretSigningKey0000';
   const A_WHSEC = 'whsec_aOwnSigningKey00000000';
@@ -68,6 +70,8 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
         k.revokedAt,
       ]),
       state: await read('/v1/connectors/sfdc/state'),
+      subscriptions: (await read('/v1/webhook-subscriptions')).subscriptions,
+      deliveries: (await read(`/v1/webhook-subscriptions/${B.subscriptionId}/deliveries`)).deliveries,
       runs: (await read('/v1/health-runs')).runs.map((r: { id: string }) => r.id),
       unknown: await read('/v1/reports/unknown'),
       // Anyone may post to an endpoint's URL, and refusals are logged: what must not change is the rest.
@@ -136,6 +140,18 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
       stripeSigned(stripeEvent('evt_b_secret', 'cus_b_hooked', 'active', 'price_b_secret'), B_WHSEC),
     );
     expect(delivered.json).toMatchObject({ outcome: 'applied' });
+    const subscription = await asB('POST', '/v1/webhook-subscriptions', {
+      body: {
+        url: 'https://b-secret-hook.example.com/',
+        events: ['account.status_changed'],
+        description: 'b-secret-hook',
+      },
+    });
+    B.subscriptionId = subscription.json.id;
+    await asB('PUT', '/v1/accounts/b-hooked/status', { body: { status: 'Pro' } });
+    B.deliveryId = (
+      await asB('GET', `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries`)
+    ).json.deliveries[0].id;
     B.secrets = [
       'BOnlyStatus',
       'b-secret-rule',
@@ -155,6 +171,11 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
       B_WHSEC,
       'evt_b_secret',
       'cus_b_hooked',
+      'b-secret-hook',
+      'b-hooked',
+      B.subscriptionId,
+      B.deliveryId,
+      subscription.json.secret,
     ];
     before = await snapshot();
   });
@@ -355,6 +376,51 @@ describe.each(testEngines())('tenant isolation on %s', (engine) => {
     },
     'GET /v1/tenants': async () => {
       expect((await asA('GET', '/v1/tenants')).status).toBe(403);
+    },
+    'GET /v1/webhook-subscriptions': async () => {
+      expect(
+        (await asA('GET', '/v1/webhook-subscriptions', { headers: tricks() })).json.subscriptions,
+      ).toEqual([]);
+    },
+    'POST /v1/webhook-subscriptions': async () => {
+      const body = { url: 'https://a.example.com/', events: ['account.churned'] };
+      expect((await asA('POST', '/v1/webhook-subscriptions', { body, headers: tricks() })).status).toBe(201);
+      expect(
+        (await asA('POST', '/v1/webhook-subscriptions', { body: { ...body, tenantId: b.id } })).status,
+      ).toBe(400);
+    },
+    'GET /v1/webhook-subscriptions/{subscriptionId}': async () => {
+      expect(
+        (await asA('GET', `/v1/webhook-subscriptions/${B.subscriptionId}`, { headers: tricks() })).status,
+      ).toBe(404);
+    },
+    'PATCH /v1/webhook-subscriptions/{subscriptionId}': async () => {
+      const body = { url: 'https://a.example.com/taken', enabled: false };
+      expect(
+        (await asA('PATCH', `/v1/webhook-subscriptions/${B.subscriptionId}`, { body, headers: tricks() }))
+          .status,
+      ).toBe(404);
+    },
+    'DELETE /v1/webhook-subscriptions/{subscriptionId}': async () => {
+      expect(
+        (await asA('DELETE', `/v1/webhook-subscriptions/${B.subscriptionId}`, { headers: tricks() })).status,
+      ).toBe(404);
+    },
+    'POST /v1/webhook-subscriptions/{subscriptionId}/rotate-secret': async () => {
+      expect((await asA('POST', `/v1/webhook-subscriptions/${B.subscriptionId}/rotate-secret`)).status).toBe(
+        404,
+      );
+    },
+    'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries': async () => {
+      expect((await asA('GET', `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries`)).status).toBe(404);
+    },
+    'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}': async () => {
+      const path = `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries/${B.deliveryId}`;
+      expect((await asA('GET', path)).status).toBe(404);
+    },
+    'POST /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}/replay': async () => {
+      const path = `/v1/webhook-subscriptions/${B.subscriptionId}/deliveries/${B.deliveryId}/replay`;
+      expect((await asA('POST', path)).status).toBe(404);
     },
   };
 

@@ -7,6 +7,7 @@ import { DEFAULT_AUTH_FAILURE_LIMITS } from './auth-limiter.js';
 import { createLogger, type Logger, loggerSettingsFromEnv } from './logger.js';
 import { operationsSettingsFromEnv } from './operations-settings.js';
 import { startServer } from './server.js';
+import { webhookSettingsFromEnv } from './webhooks/settings.js';
 
 const DEFAULT_TENANT = 'default';
 /** Keys this command makes are named so; `--rotate-key` revokes only those. */
@@ -55,6 +56,10 @@ Environment:
   STATUSKIT_STATEMENT_TIMEOUT         seconds one request's database work may take before it is stopped and
                                       answered 503 (30; 0: no limit); also each PostgreSQL statement's limit
   STATUSKIT_DB_SCHEMA, STATUSKIT_DB_POOL_SIZE (10), STATUSKIT_DB_CONNECT_TIMEOUT_MS (10000): PostgreSQL
+  STATUSKIT_WEBHOOKS=off              send no outbound webhooks from this process (another one does)
+  STATUSKIT_WEBHOOKS_ALLOW_PRIVATE=1  allow webhook URLs on loopback, private and link-local addresses
+  STATUSKIT_WEBHOOKS_TIMEOUT_MS (10000), _POLL_MS (1000), _BATCH (20), _RETRY_BASE_MS (5000),
+  _RETRY_MAX_DELAY_MS (3600000), _RETRY_FOR_MS (86400000: 24 h), _FAILING_AFTER (5): outbound webhooks
 docs/deploy.md describes every setting.`;
 
 /** A whole number from the environment, or the default; undefined (after a message) when it is not one. */
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
   const adminToken = process.env.STATUSKIT_ADMIN_TOKEN || undefined;
   let operations: ReturnType<typeof operationsSettingsFromEnv>;
   let storeOptions: ReturnType<typeof storeOptionsFromEnv>;
+  let webhooks: ReturnType<typeof webhookSettingsFromEnv>;
   try {
     logger = createLogger({
       ...loggerSettingsFromEnv(),
@@ -115,6 +121,7 @@ async function main(): Promise<void> {
     });
     operations = operationsSettingsFromEnv();
     storeOptions = storeOptionsFromEnv();
+    webhooks = webhookSettingsFromEnv();
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
     refuse(error.message);
@@ -159,6 +166,7 @@ async function main(): Promise<void> {
     metrics: operations.metrics,
     readyTimeoutMs: operations.readyTimeoutMs,
     shutdownTimeoutMs: operations.shutdownTimeoutMs,
+    webhooks,
     version: (createRequire(import.meta.url)('../package.json') as { version: string }).version,
   });
   // Signals are handled before anything is printed: a supervisor may stop the process as soon as it reads
@@ -174,10 +182,10 @@ async function main(): Promise<void> {
     });
     server.close().then(
       (report) => {
-        if (report.abandonedRequests > 0 || report.abandonedHealthRun)
+        if (report.abandonedRequests > 0 || report.abandonedHealthRun || report.abandonedWebhooks)
           log.warn(
             report,
-            `closed after ${operations.shutdownTimeoutMs} ms (STATUSKIT_SHUTDOWN_TIMEOUT_MS): ${report.abandonedRequests} request(s) cut${report.abandonedHealthRun ? ', the scheduled health run abandoned (it is taken over at the next start)' : ''}`,
+            `closed after ${operations.shutdownTimeoutMs} ms (STATUSKIT_SHUTDOWN_TIMEOUT_MS): ${report.abandonedRequests} request(s) cut${report.abandonedHealthRun ? ', the scheduled health run abandoned (it is taken over at the next start)' : ''}${report.abandonedWebhooks ? ', webhook attempts abandoned (they are retried)' : ''}`,
           );
         else log.info('closed');
         process.exit(0);

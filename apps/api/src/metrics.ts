@@ -16,6 +16,10 @@ export interface ApiMetrics {
   schedulerTick(result: 'ok' | 'error'): void;
   /** An idle database connection failed (the store's onConnectionError). */
   connectionLost(): void;
+  /** The webhook dispatcher's hook: one attempt ended (delivered, retry, failed: gave up, lost: claim taken over). */
+  webhookAttempt(result: 'delivered' | 'retry' | 'failed' | 'lost', seconds: number): void;
+  /** The webhook dispatcher's hook: the backlog it counted after a pass. */
+  webhookBacklog(pending: number): void;
   /** The exposition, in Prometheus text format. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -84,6 +88,18 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
   const lost = new Counter({
     name: 'statuskit_db_connection_errors_total',
     help: 'Idle database connections that failed (server restart, failover, network) and were replaced.',
+    registers,
+  });
+  const webhookAttempts = new Histogram({
+    name: 'statuskit_webhook_attempt_duration_seconds',
+    help: 'Outbound webhook attempts by result: delivered (2xx), retry (failed, retried later), failed (failed and given up), lost (its claim had expired).',
+    labelNames: ['result'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const webhookBacklog = new Gauge({
+    name: 'statuskit_webhook_deliveries_pending',
+    help: 'Outbound webhook deliveries not yet delivered nor given up, over all tenants (the backlog), as the dispatcher last counted it.',
     registers,
   });
   // Known label values start at 0, so rates and alerts work before the first event.
@@ -164,6 +180,12 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
     },
     connectionLost() {
       lost.inc();
+    },
+    webhookAttempt(result, seconds) {
+      webhookAttempts.observe({ result }, seconds);
+    },
+    webhookBacklog(pending) {
+      webhookBacklog.set(pending);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -9,6 +9,8 @@ import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import { createReadiness } from './readiness.js';
 import { startHealthScheduler } from './scheduler.js';
 import { aborted, closeServer, trackRequests } from './shutdown.js';
+import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/settings.js';
 
 export interface StartOptions {
   readonly store?: Store;
@@ -37,6 +39,8 @@ export interface StartOptions {
   readonly shutdownTimeoutMs?: number;
   /** The version reported by the `statuskit_info` metric. */
   readonly version?: string;
+  /** Outbound webhooks (default DEFAULT_WEBHOOK_SETTINGS; `dispatch: false` runs no dispatcher here). */
+  readonly webhooks?: WebhookSettings;
 }
 
 export interface ShutdownReport {
@@ -44,6 +48,8 @@ export interface ShutdownReport {
   readonly abandonedRequests: number;
   /** A scheduled health run was still going when the time ran out. */
   readonly abandonedHealthRun: boolean;
+  /** Webhook attempts were still going when the time ran out (they are retried by any process later). */
+  readonly abandonedWebhooks: boolean;
 }
 
 export interface RunningServer {
@@ -72,6 +78,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         metrics?.connectionLost();
       },
     }));
+  const webhooks = options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   if (options.metrics)
     metrics = createMetrics({ store, ...(options.version ? { version: options.version } : {}) });
   const readiness = createReadiness(store, {
@@ -87,6 +94,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.authFailureLimits !== undefined ? { authFailureLimits: options.authFailureLimits } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    webhooksAllowPrivate: webhooks.allowPrivate,
   });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -115,6 +123,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           logger,
           ...(metrics ? { onTick: metrics.schedulerTick } : {}),
         });
+  const dispatcher = webhooks.dispatch
+    ? startWebhookDispatcher(store, webhooks, {
+        logger,
+        ...(metrics ? { onAttempt: metrics.webhookAttempt, onBacklog: metrics.webhookBacklog } : {}),
+      })
+    : undefined;
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<ShutdownReport> | undefined;
   return {
@@ -125,9 +139,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       closing ??= (async () => {
         readiness.drain();
         const deadline = AbortSignal.timeout(options.shutdownTimeoutMs ?? 10_000);
-        const [abandonedRequests, finishedRun] = await Promise.all([
+        const [abandonedRequests, finishedRun, finishedWebhooks] = await Promise.all([
           closeServer(server as Server, requests, deadline),
           scheduler ? scheduler.stop(deadline) : true,
+          dispatcher ? dispatcher.stop(deadline) : true,
         ]);
         await metricsServer?.close();
         // A store still busy with an abandoned run gets one more second to close, then the process may end.
@@ -135,9 +150,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           const closed = store.close().catch((error: unknown) => {
             logger.warn({ err: error }, 'the database did not close cleanly');
           });
-          await (finishedRun ? closed : Promise.race([closed, aborted(AbortSignal.timeout(1000))]));
+          await (finishedRun && finishedWebhooks
+            ? closed
+            : Promise.race([closed, aborted(AbortSignal.timeout(1000))]));
         }
-        return { abandonedRequests, abandonedHealthRun: !finishedRun };
+        return { abandonedRequests, abandonedHealthRun: !finishedRun, abandonedWebhooks: !finishedWebhooks };
       })();
       return closing;
     },

@@ -18,8 +18,12 @@ import type {
   RuleSetView,
   RulesPreview,
   StatusUpdateInput,
+  SubscriptionDeliveryDetailView,
+  SubscriptionDeliveryView,
   UnknownReport,
   UpdateResult,
+  WebhookSubscriptionInput,
+  WebhookSubscriptionView,
 } from './types.js';
 import type {
   NewWebhookEndpointView,
@@ -85,6 +89,15 @@ export const CLIENT_ROUTES = [
   'PATCH /v1/webhook-endpoints/{endpointId}',
   'DELETE /v1/webhook-endpoints/{endpointId}',
   'GET /v1/webhook-endpoints/{endpointId}/deliveries',
+  'POST /v1/webhook-subscriptions',
+  'GET /v1/webhook-subscriptions',
+  'GET /v1/webhook-subscriptions/{subscriptionId}',
+  'PATCH /v1/webhook-subscriptions/{subscriptionId}',
+  'DELETE /v1/webhook-subscriptions/{subscriptionId}',
+  'POST /v1/webhook-subscriptions/{subscriptionId}/rotate-secret',
+  'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries',
+  'GET /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}',
+  'POST /v1/webhook-subscriptions/{subscriptionId}/deliveries/{deliveryId}/replay',
 ] as const;
 
 interface RequestOptions {
@@ -444,6 +457,26 @@ export class StatuskitClient {
       )
     )?.data;
   }
+  /** Subscribes a URL to events; the answer holds the signing secret (`whsec_...`), shown only once. */
+  createWebhookSubscription(
+    input: WebhookSubscriptionInput,
+  ): Promise<WebhookSubscriptionView & { secret: string }> {
+    return this.#call('POST', '/v1/webhook-subscriptions', { body: input, retrySafe: false });
+  }
+  listWebhookSubscriptions(): Promise<{ subscriptions: WebhookSubscriptionView[] }> {
+    return this.#call('GET', '/v1/webhook-subscriptions');
+  }
+  async getWebhookSubscription(id: string): Promise<WebhookSubscriptionView | undefined> {
+    return (
+      await this.#request<WebhookSubscriptionView>(
+        'GET',
+        `/v1/webhook-subscriptions/${encodeURIComponent(id)}`,
+        {
+          allow: [404],
+        },
+      )
+    )?.data;
+  }
   updateWebhookEndpoint(
     endpointId: string,
     change: WebhookEndpointChange,
@@ -461,6 +494,44 @@ export class StatuskitClient {
     return this.#call('GET', `/v1/webhook-endpoints/${encodeURIComponent(endpointId)}/deliveries`, {
       query: page,
     });
+  }
+  /** Changes the URL, events or description; `enabled: false` pauses deliveries, `true` resumes them. */
+  updateWebhookSubscription(
+    id: string,
+    change: Partial<WebhookSubscriptionInput>,
+  ): Promise<WebhookSubscriptionView> {
+    return this.#call('PATCH', `/v1/webhook-subscriptions/${encodeURIComponent(id)}`, { body: change });
+  }
+  async deleteWebhookSubscription(id: string): Promise<void> {
+    await this.#call('DELETE', `/v1/webhook-subscriptions/${encodeURIComponent(id)}`);
+  }
+  /** A new secret (answered once); for 24 h deliveries are signed with the old one too. */
+  rotateWebhookSecret(id: string): Promise<WebhookSubscriptionView & { secret: string }> {
+    return this.#call('POST', `/v1/webhook-subscriptions/${encodeURIComponent(id)}/rotate-secret`, {
+      retrySafe: false,
+    });
+  }
+  /** A page of a subscription's delivery log, newest first. */
+  listSubscriptionDeliveries(
+    id: string,
+    page: { cursor?: string; limit?: number; state?: 'pending' | 'delivered' | 'failed' } = {},
+  ): Promise<{ deliveries: SubscriptionDeliveryView[]; nextCursor: string | null }> {
+    return this.#call('GET', `/v1/webhook-subscriptions/${encodeURIComponent(id)}/deliveries`, {
+      query: page,
+    });
+  }
+  getSubscriptionDelivery(id: string, deliveryId: string): Promise<SubscriptionDeliveryDetailView> {
+    return this.#call(
+      'GET',
+      `/v1/webhook-subscriptions/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}`,
+    );
+  }
+  /** Sends a failed (or delivered) delivery again, with the same `webhook-id`. */
+  replaySubscriptionDelivery(id: string, deliveryId: string): Promise<SubscriptionDeliveryDetailView> {
+    return this.#call(
+      'POST',
+      `/v1/webhook-subscriptions/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/replay`,
+    );
   }
 }
 

@@ -210,3 +210,57 @@ export interface ApiKeyView {
 }
 
 export type { CatalogInput };
+
+export type WebhookEventType =
+  | 'account.status_changed'
+  | 'account.converted'
+  | 'account.churned'
+  | 'account.reactivated'
+  | 'account.unknown'
+  | 'health_run.completed';
+
+export interface WebhookSubscriptionInput {
+  readonly url: string;
+  readonly events: readonly WebhookEventType[];
+  readonly description?: string;
+  readonly enabled?: boolean;
+}
+
+export interface WebhookSubscriptionView {
+  readonly id: string;
+  readonly url: string;
+  readonly events: WebhookEventType[];
+  readonly description: string;
+  readonly enabled: boolean;
+  readonly status: 'active' | 'failing' | 'disabled';
+  readonly consecutiveFailures: number;
+  readonly failingSince: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface SubscriptionDeliveryView {
+  readonly id: string;
+  readonly subscriptionId: string;
+  /** The `webhook-id` header, the same on every attempt and replay. */
+  readonly eventId: string;
+  readonly eventType: WebhookEventType;
+  readonly state: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly deliveredAt: string | null;
+  readonly createdAt: string;
+  readonly payload: { type: WebhookEventType; timestamp: string; data: Record<string, unknown> };
+}
+
+export interface SubscriptionDeliveryDetailView extends SubscriptionDeliveryView {
+  readonly attemptLog: {
+    readonly attempt: number;
+    readonly startedAt: string;
+    readonly durationMs: number;
+    readonly statusCode: number | null;
+    readonly error: string | null;
+  }[];
+}

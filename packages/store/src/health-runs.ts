@@ -4,6 +4,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { ChunkSizer } from './chunking.js';
 import type { Database, HealthRunsTable } from './schema.js';
 import type { TenantConfig } from './tenant-config.js';
+import { enqueueHealthRunEvent } from './webhook-outbox.js';
 
 export interface HealthRunSummary extends HealthSummary {
   /** Distinct decisions of the run; each exclusion points at one by index. */
@@ -176,25 +177,66 @@ export async function runHealth(
       }
     }
     const summary: HealthRunSummary = { ...tally.summary(), decisions: [...decisions.keys()] };
-    await db
-      .updateTable('health_runs')
-      .set({ state: 'done', finished_at: new Date(), summary: JSON.stringify(summary) })
-      .where('tenant_id', '=', tenantId)
-      .where('run_id', '=', runId)
-      .execute();
+    await finishRun(db, tenantId, runId, { state: 'done', summary });
   } catch (error) {
-    await db
+    await finishRun(db, tenantId, runId, {
+      state: 'failed',
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return getHealthRun(db, tenantId, runId);
+}
+
+/** Records a run's end and, in the same transaction, its `health_run.completed` webhook event. */
+async function finishRun(
+  db: Kysely<Database>,
+  tenantId: string,
+  runId: string,
+  end: { state: 'done'; summary: HealthRunSummary } | { state: 'failed'; error: string },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const finishedAt = new Date();
+    const row = await trx
       .updateTable('health_runs')
       .set({
-        state: 'failed',
-        finished_at: new Date(),
-        error: error instanceof Error ? error.message : String(error),
+        state: end.state,
+        finished_at: finishedAt,
+        ...(end.state === 'done' ? { summary: JSON.stringify(end.summary) } : { error: end.error }),
       })
       .where('tenant_id', '=', tenantId)
       .where('run_id', '=', runId)
-      .execute();
-  }
-  return getHealthRun(db, tenantId, runId);
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return;
+    const run = toRun(row);
+    const s = end.state === 'done' ? end.summary : undefined;
+    await enqueueHealthRunEvent(
+      trx,
+      tenantId,
+      {
+        runId: run.id,
+        trigger: run.trigger,
+        day: run.day,
+        state: run.state,
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        catalogVersion: run.catalogVersion,
+        rulesVersion: run.rulesVersion,
+        error: run.error,
+        summary: s
+          ? {
+              total: s.total,
+              eligible: s.eligible,
+              excluded: s.excluded,
+              byType: s.byType,
+              unknown: s.unknown.total,
+              excludedByReason: s.excludedByReason,
+            }
+          : null,
+      },
+      finishedAt,
+    );
+  });
 }
 
 export async function getHealthRun(

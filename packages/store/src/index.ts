@@ -22,7 +22,17 @@ export {
   type StoreOptions,
   storeOptionsFromEnv,
   type VersionedWrite,
+  WEBHOOK_DESCRIPTION_LENGTH,
+  WEBHOOK_URL_LENGTH,
 } from './open-store.js';
+export type {
+  AttemptOutcome,
+  ClaimedDelivery,
+  OutboundAttempt,
+  OutboundDelivery,
+  OutboundDeliveryDetail,
+  RetryPolicy,
+} from './outbound-deliveries.js';
 export type { DayMetrics, UnknownReport } from './reports.js';
 export type { RuleInputGroup, RuleReads } from './rule-groups.js';
 export type { Database } from './schema.js';
@@ -49,4 +59,18 @@ export {
   type WebhookEndpointSecrets,
   type WebhookProvider,
 } from './webhook-endpoints.js';
+export {
+  statusEventTypes,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+  type WebhookStatusSide,
+} from './webhook-outbox.js';
+export {
+  MAX_WEBHOOK_SUBSCRIPTIONS,
+  type NewWebhookSubscription,
+  type WebhookSubscription,
+  type WebhookSubscriptionChange,
+  WebhookSubscriptionLimitError,
+  type WebhookSubscriptionWithSecret,
+} from './webhook-subscriptions.js';
 export { StatementTimeoutError, WorkCancelledError } from './work-context.js';

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { checkKeys, checkUpdates } from './input-checks.js';
 import type { Database } from './schema.js';
 import { lockTenant, type TenantConfig } from './tenant-config.js';
+import { enqueueStatusEvents } from './webhook-outbox.js';
 
 /** One status update as the store applies it. `status: null` clears the status (the account becomes Unknown). */
 export interface IncomingUpdate {
@@ -327,6 +328,8 @@ export async function applyStatusUpdates(
       `.execute(trx);
     }
     await addDayChanges(trx, tenantId, events);
+    // Outbound webhooks: the changes' events go to the outbox in this same transaction.
+    await enqueueStatusEvents(trx, tenantId, catalog, events, receivedAt);
     const result: IngestResult = { results, counts };
     if (idem) {
       await trx

@@ -187,6 +187,69 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (tenant_id, endpoint_id, delivery_id);
 `,
   },
+  {
+    version: 15,
+    name: 'outbound webhooks: subscriptions, outbox events, deliveries, attempts',
+    sql: `
+CREATE TABLE webhook_subscriptions (
+  tenant_id text NOT NULL,
+  subscription_id text NOT NULL,
+  url text NOT NULL,
+  events jsonb NOT NULL,
+  description text NOT NULL DEFAULT '',
+  secret text NOT NULL,
+  previous_secret text,
+  previous_secret_until timestamptz,
+  enabled boolean NOT NULL DEFAULT true,
+  consecutive_failures integer NOT NULL DEFAULT 0,
+  failing_since timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, subscription_id)
+);
+CREATE TABLE outbound_events (
+  tenant_id text NOT NULL,
+  event_id text NOT NULL,
+  type text NOT NULL,
+  payload jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, event_id)
+);
+CREATE TABLE outbound_deliveries (
+  tenant_id text NOT NULL,
+  delivery_id text NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  subscription_id text NOT NULL,
+  event_id text NOT NULL,
+  ordering_key text NOT NULL,
+  state text NOT NULL DEFAULT 'pending',
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  retry_from timestamptz NOT NULL DEFAULT now(),
+  lease_token text,
+  lease_until timestamptz,
+  last_status_code integer,
+  last_error text,
+  delivered_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, delivery_id)
+);
+CREATE UNIQUE INDEX outbound_deliveries_once ON outbound_deliveries (tenant_id, subscription_id, event_id);
+CREATE INDEX outbound_deliveries_due ON outbound_deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX outbound_deliveries_order ON outbound_deliveries (tenant_id, subscription_id, ordering_key, seq) WHERE state = 'pending';
+CREATE INDEX outbound_deliveries_log ON outbound_deliveries (tenant_id, subscription_id, seq);
+CREATE TABLE outbound_attempts (
+  tenant_id text NOT NULL,
+  delivery_id text NOT NULL,
+  attempt integer NOT NULL,
+  started_at timestamptz NOT NULL,
+  duration_ms integer NOT NULL,
+  status_code integer,
+  error text,
+  PRIMARY KEY (tenant_id, delivery_id, attempt)
+);
+`,
+  },
 ];
 
 /** Applies the migrations not yet recorded; returns the versions applied now. */

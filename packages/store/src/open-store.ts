@@ -31,6 +31,18 @@ import { applyStatusUpdates, type IncomingUpdate, type IngestOptions } from './i
 import { checkJson, checkKeys, refuse, textIssues } from './input-checks.js';
 import { chunkedDailyMetrics } from './metrics-chunks.js';
 import { migrate, schemaVersion } from './migrations.js';
+import {
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  getSubscriptionDelivery,
+  listSubscriptionDeliveries,
+  type OutboundDelivery,
+  type RetryPolicy,
+  recordAttempt,
+  replaySubscriptionDelivery,
+  webhookBacklog,
+} from './outbound-deliveries.js';
 import { stoppableQueries } from './pg-cancel.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { unknownReport } from './reports.js';
@@ -63,6 +75,17 @@ import {
   updateWebhookEndpoint,
   type WebhookEndpointChange,
 } from './webhook-endpoints.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-outbox.js';
+import {
+  createWebhookSubscription,
+  deleteWebhookSubscription,
+  getWebhookSubscription,
+  listWebhookSubscriptions,
+  type NewWebhookSubscription,
+  rotateWebhookSecret,
+  updateWebhookSubscription,
+  type WebhookSubscriptionChange,
+} from './webhook-subscriptions.js';
 import { bounded, detached, inLane, type Lane } from './work-context.js';
 
 export interface StoreOptions {
@@ -209,6 +232,36 @@ function checkWebhookEndpoint(input: {
       })),
     );
   refuse('webhook endpoint', issues);
+}
+
+/** Longest webhook subscription URL and description. */
+export const WEBHOOK_URL_LENGTH = 2048;
+export const WEBHOOK_DESCRIPTION_LENGTH = 500;
+
+function checkSubscription(input: WebhookSubscriptionChange): void {
+  const issues: ValidationIssue[] = [];
+  if (input.url !== undefined) issues.push(...textIssues(input.url, ['url'], WEBHOOK_URL_LENGTH));
+  if (input.description !== undefined)
+    issues.push(...textIssues(input.description, ['description'], WEBHOOK_DESCRIPTION_LENGTH));
+  if (input.events !== undefined) {
+    if (input.events.length === 0)
+      issues.push({
+        path: ['events'],
+        at: 'events',
+        code: 'too_small',
+        message: 'must name at least one event',
+      });
+    input.events.forEach((e, i) => {
+      if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e))
+        issues.push({
+          path: ['events', i],
+          at: `events[${i}]`,
+          code: 'invalid_value',
+          message: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+        });
+    });
+  }
+  refuse('webhook subscription', issues);
 }
 
 function checkDay(from: Date, to: Date): void {
@@ -417,6 +470,66 @@ function storeApi(
         return healthRunExclusions(db, tenantId, run, cursor, limit, filter);
       },
     ),
+    createWebhookSubscription: write(async (tenantId: string, input: NewWebhookSubscription) => {
+      tenant(tenantId);
+      checkSubscription(input);
+      return createWebhookSubscription(db, tenantId, input);
+    }),
+    listWebhookSubscriptions: read(async (tenantId: string) => {
+      tenant(tenantId);
+      return listWebhookSubscriptions(db, tenantId);
+    }),
+    getWebhookSubscription: read(async (tenantId: string, id: string) => {
+      checkKeys({ tenantId, id });
+      return getWebhookSubscription(db, tenantId, id);
+    }),
+    updateWebhookSubscription: write(
+      async (tenantId: string, id: string, change: WebhookSubscriptionChange) => {
+        checkKeys({ tenantId, id });
+        checkSubscription(change);
+        return updateWebhookSubscription(db, tenantId, id, change);
+      },
+    ),
+    deleteWebhookSubscription: write(async (tenantId: string, id: string) => {
+      checkKeys({ tenantId, id });
+      return deleteWebhookSubscription(db, tenantId, id);
+    }),
+    rotateWebhookSecret: write(async (tenantId: string, id: string, graceMs?: number) => {
+      checkKeys({ tenantId, id });
+      return rotateWebhookSecret(db, tenantId, id, graceMs);
+    }),
+    listSubscriptionDeliveries: read(
+      async (
+        tenantId: string,
+        subscriptionId: string,
+        options: {
+          cursor?: string | undefined;
+          limit: number;
+          state?: OutboundDelivery['state'] | undefined;
+        },
+      ) => {
+        checkKeys({ tenantId, subscriptionId, cursor: options.cursor });
+        return listSubscriptionDeliveries(db, tenantId, subscriptionId, options);
+      },
+    ),
+    getSubscriptionDelivery: read(async (tenantId: string, subscriptionId: string, deliveryId: string) => {
+      checkKeys({ tenantId, subscriptionId, deliveryId });
+      return getSubscriptionDelivery(db, tenantId, subscriptionId, deliveryId);
+    }),
+    replaySubscriptionDelivery: write(
+      async (tenantId: string, subscriptionId: string, deliveryId: string) => {
+        checkKeys({ tenantId, subscriptionId, deliveryId });
+        return replaySubscriptionDelivery(db, tenantId, subscriptionId, deliveryId);
+      },
+    ),
+    /** The dispatcher's side: claim due deliveries, record each attempt. */
+    claimWebhookDeliveries: write((options: { limit: number; leaseMs: number }) =>
+      claimDueDeliveries(db, options),
+    ),
+    recordWebhookAttempt: write((claim: ClaimedDelivery, outcome: AttemptOutcome, policy: RetryPolicy) =>
+      recordAttempt(db, claim, outcome, policy),
+    ),
+    webhookBacklog: read(() => webhookBacklog(db)),
     getConnectorState: read(async (tenantId: string, connector: string) => {
       checkKeys({ tenantId, connector });
       return getConnectorState(db, tenantId, connector);

@@ -115,6 +115,59 @@ export interface ConnectorStateTable {
   updated_at: Generated<Date>;
 }
 
+export interface WebhookSubscriptionsTable {
+  tenant_id: string;
+  subscription_id: string;
+  url: string;
+  events: Json<string[]>;
+  description: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: Timestamp | null;
+  enabled: boolean;
+  consecutive_failures: Generated<number>;
+  failing_since: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface WebhookEventsTable {
+  tenant_id: string;
+  event_id: string;
+  type: string;
+  payload: Json<unknown>;
+  created_at: Generated<Date>;
+}
+
+export interface WebhookDeliveriesTable {
+  tenant_id: string;
+  delivery_id: string;
+  seq: Generated<number>;
+  subscription_id: string;
+  event_id: string;
+  ordering_key: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  retry_from: Generated<Date>;
+  lease_token: string | null;
+  lease_until: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
+export interface WebhookAttemptsTable {
+  tenant_id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -127,4 +180,8 @@ export interface Database {
   health_runs: HealthRunsTable;
   health_run_exclusions: HealthRunExclusionsTable;
   connector_state: ConnectorStateTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  outbound_events: WebhookEventsTable;
+  outbound_deliveries: WebhookDeliveriesTable;
+  outbound_attempts: WebhookAttemptsTable;
 }

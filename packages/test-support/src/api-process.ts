@@ -41,8 +41,8 @@ export interface StartApiOptions {
 }
 
 /**
- * Starts the API as `npm start` does (PORT=0, scheduler off and the statement timeout scaled, unless `env` says
- * otherwise) in its own process
+ * Starts the API as `npm start` does (PORT=0, scheduler and webhook dispatcher off and the statement timeout
+ * scaled, unless `env` says otherwise) in its own process
  * group, and resolves once it listens, with the URL and key it printed. Rejects, with its output, if it exits
  * first (use {@link startProcess} with {@link apiMain} to watch a start that is meant to fail).
  */
@@ -60,6 +60,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
       STATUSKIT_SCHEDULER: 'off',
       // The default statement timeout (30 s), scaled like every time limit of the tests: a loaded machine.
       STATUSKIT_STATEMENT_TIMEOUT: String(scaled(30_000) / 1000),
+      STATUSKIT_WEBHOOKS: 'off',
       ...options.env,
       STATUSKIT_DATA_DIR: dataDir,
     },

@@ -6,10 +6,17 @@ import { $, focusFirst, say } from '../shared/dom.js';
 import { session, Unauthorized, Unreachable, unreachableText } from './api.js';
 import { loadBillingWebhooks, startBillingWebhooks } from './billing-webhooks.js';
 import { isCatalogDirty, loadCatalog, startCatalog } from './catalog.js';
+import { loadWebhooks, startWebhooks } from './outgoing-webhooks.js';
 import { isRulesDirty, loadRules, startRules } from './rules.js';
 import { forgetUnknown, showUnknownFromFragment, startUnknown } from './unknown.js';
 
-const SECTIONS = ['catalog-section', 'unknown-section', 'rules-section', 'billing-webhooks-section'];
+const SECTIONS = [
+  'catalog-section',
+  'unknown-section',
+  'rules-section',
+  'billing-webhooks-section',
+  'webhooks-section',
+];
 
 function showKeyForm(problem) {
   $('key-form').hidden = false;
@@ -27,6 +34,7 @@ async function open() {
   if (!loaded) return;
   await loadRules();
   await loadBillingWebhooks();
+  await loadWebhooks();
   $('signed-in').hidden = false;
   if (!showUnknownFromFragment()) focusFirst('catalog-title');
 }
@@ -81,6 +89,7 @@ function start() {
   startUnknown();
   startRules();
   startBillingWebhooks();
+  startWebhooks();
   window.addEventListener('beforeunload', (event) => {
     if (isCatalogDirty() || isRulesDirty()) event.preventDefault();
   });

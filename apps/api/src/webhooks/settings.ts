@@ -1,0 +1,80 @@
+/** How outbound webhooks are sent: the dispatcher's pace, each attempt's timeout, the retry policy. */
+export interface WebhookSettings {
+  /** Run the dispatcher in this process (STATUSKIT_WEBHOOKS=off: another process delivers). */
+  readonly dispatch: boolean;
+  /** Allow loopback, private and link-local targets (STATUSKIT_WEBHOOKS_ALLOW_PRIVATE=1). */
+  readonly allowPrivate: boolean;
+  readonly pollMs: number;
+  readonly batchSize: number;
+  readonly timeoutMs: number;
+  /** First retry delay; doubled per failed attempt, up to retryMaxDelayMs, with jitter (half to all of it). */
+  readonly retryBaseMs: number;
+  readonly retryMaxDelayMs: number;
+  /** Retry for this long after the first attempt (or a replay), then give up (`failed`, can be replayed). */
+  readonly retryForMs: number;
+  /** Consecutive failed attempts after which a subscription is `failing` (until a success). */
+  readonly failingAfter: number;
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
+  dispatch: true,
+  allowPrivate: false,
+  pollMs: 1000,
+  batchSize: 20,
+  timeoutMs: 10_000,
+  retryBaseMs: 5_000,
+  retryMaxDelayMs: 60 * 60 * 1000,
+  retryForMs: 24 * 60 * 60 * 1000,
+  failingAfter: 5,
+};
+
+const ON = new Set(['1', 'true', 'on', 'yes']);
+const OFF = new Set(['', '0', 'false', 'off', 'no']);
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '') return fallback;
+  if (ON.has(raw)) return true;
+  if (OFF.has(raw)) return false;
+  throw new TypeError(`${name} must be 1 or 0, got ${JSON.stringify(env[name])}`);
+}
+
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/**
+ * STATUSKIT_WEBHOOKS (on; off: this process sends none), STATUSKIT_WEBHOOKS_ALLOW_PRIVATE (0),
+ * STATUSKIT_WEBHOOKS_POLL_MS (1000), STATUSKIT_WEBHOOKS_BATCH (20), STATUSKIT_WEBHOOKS_TIMEOUT_MS (10000),
+ * STATUSKIT_WEBHOOKS_RETRY_BASE_MS (5000), STATUSKIT_WEBHOOKS_RETRY_MAX_DELAY_MS (3600000),
+ * STATUSKIT_WEBHOOKS_RETRY_FOR_MS (86400000: 24 h), STATUSKIT_WEBHOOKS_FAILING_AFTER (5). Throws a TypeError
+ * naming a setting that is not valid.
+ */
+export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+  const d = DEFAULT_WEBHOOK_SETTINGS;
+  return {
+    dispatch: flag(env, 'STATUSKIT_WEBHOOKS', d.dispatch),
+    allowPrivate: flag(env, 'STATUSKIT_WEBHOOKS_ALLOW_PRIVATE', d.allowPrivate),
+    pollMs: whole(env, 'STATUSKIT_WEBHOOKS_POLL_MS', d.pollMs, 10, 3_600_000),
+    batchSize: whole(env, 'STATUSKIT_WEBHOOKS_BATCH', d.batchSize, 1, 1000),
+    timeoutMs: whole(env, 'STATUSKIT_WEBHOOKS_TIMEOUT_MS', d.timeoutMs, 100, 600_000),
+    retryBaseMs: whole(env, 'STATUSKIT_WEBHOOKS_RETRY_BASE_MS', d.retryBaseMs, 1, 86_400_000),
+    retryMaxDelayMs: whole(env, 'STATUSKIT_WEBHOOKS_RETRY_MAX_DELAY_MS', d.retryMaxDelayMs, 1, 86_400_000),
+    retryForMs: whole(env, 'STATUSKIT_WEBHOOKS_RETRY_FOR_MS', d.retryForMs, 0, 30 * 86_400_000),
+    failingAfter: whole(env, 'STATUSKIT_WEBHOOKS_FAILING_AFTER', d.failingAfter, 1, 1_000_000),
+  };
+}
+
+/** The wait before the next attempt after `failures` failed ones: exponential, capped, with jitter. */
+export function retryDelayMs(settings: WebhookSettings, failures: number, random = Math.random): number {
+  const full = Math.min(
+    settings.retryMaxDelayMs,
+    settings.retryBaseMs * 2 ** Math.min(30, Math.max(0, failures - 1)),
+  );
+  return full / 2 + (random() * full) / 2;
+}
