@@ -157,7 +157,9 @@ describe.skipIf(!databaseUrl)('long work on PostgreSQL', () => {
     locker = new pg.Client({ connectionString: databaseUrl });
     await locker.connect();
     await locker.query('BEGIN');
-    await locker.query(`LOCK TABLE ${schema}.status_events IN ACCESS EXCLUSIVE MODE`);
+    await locker.query(
+      `LOCK TABLE ${schema}.status_events, ${schema}.status_day_changes IN ACCESS EXCLUSIVE MODE`,
+    );
   };
   const releaseLock = async () => {
     await locker?.query('ROLLBACK');
