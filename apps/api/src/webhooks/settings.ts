@@ -1,3 +1,5 @@
+import { flagSetting, wholeSetting } from '../env-settings.js';
+
 /** How outbound webhooks are sent: the dispatcher's pace, each attempt's timeout, the retry policy. */
 export interface WebhookSettings {
   /** Run the dispatcher in this process (STATUSKIT_WEBHOOKS=off: another process delivers). */
@@ -28,26 +30,6 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   failingAfter: 5,
 };
 
-const ON = new Set(['1', 'true', 'on', 'yes']);
-const OFF = new Set(['', '0', 'false', 'off', 'no']);
-
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = (env[name] ?? '').toLowerCase();
-  if (raw === '') return fallback;
-  if (ON.has(raw)) return true;
-  if (OFF.has(raw)) return false;
-  throw new TypeError(`${name} must be 1 or 0, got ${JSON.stringify(env[name])}`);
-}
-
-function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
 /**
  * STATUSKIT_WEBHOOKS (on; off: this process sends none), STATUSKIT_WEBHOOKS_ALLOW_PRIVATE (0),
  * STATUSKIT_WEBHOOKS_POLL_MS (1000), STATUSKIT_WEBHOOKS_BATCH (20), STATUSKIT_WEBHOOKS_TIMEOUT_MS (10000),
@@ -58,15 +40,21 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
 export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
   const d = DEFAULT_WEBHOOK_SETTINGS;
   return {
-    dispatch: flag(env, 'STATUSKIT_WEBHOOKS', d.dispatch),
-    allowPrivate: flag(env, 'STATUSKIT_WEBHOOKS_ALLOW_PRIVATE', d.allowPrivate),
-    pollMs: whole(env, 'STATUSKIT_WEBHOOKS_POLL_MS', d.pollMs, 10, 3_600_000),
-    batchSize: whole(env, 'STATUSKIT_WEBHOOKS_BATCH', d.batchSize, 1, 1000),
-    timeoutMs: whole(env, 'STATUSKIT_WEBHOOKS_TIMEOUT_MS', d.timeoutMs, 100, 600_000),
-    retryBaseMs: whole(env, 'STATUSKIT_WEBHOOKS_RETRY_BASE_MS', d.retryBaseMs, 1, 86_400_000),
-    retryMaxDelayMs: whole(env, 'STATUSKIT_WEBHOOKS_RETRY_MAX_DELAY_MS', d.retryMaxDelayMs, 1, 86_400_000),
-    retryForMs: whole(env, 'STATUSKIT_WEBHOOKS_RETRY_FOR_MS', d.retryForMs, 0, 30 * 86_400_000),
-    failingAfter: whole(env, 'STATUSKIT_WEBHOOKS_FAILING_AFTER', d.failingAfter, 1, 1_000_000),
+    dispatch: flagSetting(env, 'STATUSKIT_WEBHOOKS', d.dispatch),
+    allowPrivate: flagSetting(env, 'STATUSKIT_WEBHOOKS_ALLOW_PRIVATE', d.allowPrivate),
+    pollMs: wholeSetting(env, 'STATUSKIT_WEBHOOKS_POLL_MS', d.pollMs, 10, 3_600_000),
+    batchSize: wholeSetting(env, 'STATUSKIT_WEBHOOKS_BATCH', d.batchSize, 1, 1000),
+    timeoutMs: wholeSetting(env, 'STATUSKIT_WEBHOOKS_TIMEOUT_MS', d.timeoutMs, 100, 600_000),
+    retryBaseMs: wholeSetting(env, 'STATUSKIT_WEBHOOKS_RETRY_BASE_MS', d.retryBaseMs, 1, 86_400_000),
+    retryMaxDelayMs: wholeSetting(
+      env,
+      'STATUSKIT_WEBHOOKS_RETRY_MAX_DELAY_MS',
+      d.retryMaxDelayMs,
+      1,
+      86_400_000,
+    ),
+    retryForMs: wholeSetting(env, 'STATUSKIT_WEBHOOKS_RETRY_FOR_MS', d.retryForMs, 0, 30 * 86_400_000),
+    failingAfter: wholeSetting(env, 'STATUSKIT_WEBHOOKS_FAILING_AFTER', d.failingAfter, 1, 1_000_000),
   };
 }
 
