@@ -25,6 +25,7 @@ import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { registerWebhookReceiveRoutes } from './routes/webhook-receive.js';
 import { registerSettingsPage } from './settings-page.js';
 import { registerSharedModules } from './static-files.js';
+import { DEFAULT_WEBHOOK_LOG_RETENTION, type WebhookLogRetention } from './webhooks/log-retention.js';
 
 export interface AppOptions {
   readonly store: Store;
@@ -50,6 +51,8 @@ export interface AppOptions {
   readonly readiness?: Readiness;
   /** The API's address as billing systems reach it, for webhook endpoint URLs (default: the request's origin). */
   readonly publicUrl?: string | undefined;
+  /** How much of each webhook endpoint's delivery log is kept (default 10,000 entries and 90 days). */
+  readonly webhookLogRetention?: WebhookLogRetention;
 }
 
 export type { App, AppEnv } from './app-env.js';
@@ -100,6 +103,7 @@ export function createApp(options: AppOptions): App {
       limiter: limits === false ? undefined : new AuthFailureLimiter(limits, () => now().getTime()),
       trustProxy: options.trustProxy ?? false,
     },
+    webhookLogRetention: options.webhookLogRetention ?? DEFAULT_WEBHOOK_LOG_RETENTION,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
 

@@ -21,6 +21,7 @@ export interface StartOptions {
   readonly authFailureLimits?: AppOptions['authFailureLimits'];
   readonly trustProxy?: AppOptions['trustProxy'];
   readonly publicUrl?: AppOptions['publicUrl'];
+  readonly webhookLogRetention?: AppOptions['webhookLogRetention'];
   /** Start the daily health-run scheduler (default true), from this UTC hour. */
   readonly scheduler?: boolean;
   readonly healthRunHourUtc?: number;
@@ -87,6 +88,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.authFailureLimits !== undefined ? { authFailureLimits: options.authFailureLimits } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(options.webhookLogRetention !== undefined
+      ? { webhookLogRetention: options.webhookLogRetention }
+      : {}),
   });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

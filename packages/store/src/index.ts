@@ -47,3 +47,4 @@ export {
   type WebhookEndpointSecrets,
   type WebhookProvider,
 } from './webhook-endpoints.js';
+export type { CombineSubscriptions } from './webhook-subscriptions.js';

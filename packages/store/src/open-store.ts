@@ -37,6 +37,7 @@ import { createTenant, getTenant, listTenants } from './tenants.js';
 import { parsePgTimestamp } from './timestamps.js';
 import {
   listWebhookDeliveries,
+  pruneWebhookDeliveries,
   receiveWebhookEvent,
   recordRejectedDelivery,
   type WebhookDeliveryOutcome,
@@ -377,6 +378,14 @@ function storeApi(
     ) => {
       checkKeys({ tenantId, endpointId });
       return listWebhookDeliveries(db, tenantId, endpointId, page);
+    },
+    pruneWebhookDeliveries: async (
+      tenantId: string,
+      endpointId: string,
+      retention: { keep: number; before?: Date | undefined },
+    ) => {
+      checkKeys({ tenantId, endpointId });
+      return pruneWebhookDeliveries(db, tenantId, endpointId, retention);
     },
     webhookDeliveryCounts: async (tenantId: string, endpointId: string) => {
       checkKeys({ tenantId, endpointId });

@@ -178,6 +178,41 @@ describe.each(testEngines())('inbound webhook endpoints and their events, on %s'
     expect(await store.listWebhookDeliveries('hooks-b', endpoint.id, { limit: 10 })).toEqual([]);
   });
 
+  it("prunes an endpoint's delivery log to the newest N entries and to entries younger than a date", async () => {
+    const { endpoint } = await store.createWebhookEndpoint('hooks-b', { provider: 'stripe', config });
+    const { endpoint: other } = await store.createWebhookEndpoint('hooks-b', { provider: 'stripe', config });
+    for (let day = 1; day <= 9; day++) {
+      const receivedAt = at(`2026-03-0${day}T00:00:00Z`);
+      await store.recordRejectedDelivery('hooks-b', endpoint.id, {
+        reason: 'signature-mismatch',
+        receivedAt,
+      });
+      await store.recordRejectedDelivery('hooks-b', other.id, { reason: 'signature-mismatch', receivedAt });
+    }
+    const days = async (id: string) =>
+      (await store.listWebhookDeliveries('hooks-b', id, { limit: 100 })).map((d) =>
+        d.receivedAt.toISOString().slice(8, 10),
+      );
+    expect(
+      await store.pruneWebhookDeliveries('hooks-b', endpoint.id, {
+        keep: 5,
+        before: at('2026-01-01T00:00:00Z'),
+      }),
+    ).toBe(4);
+    expect(await days(endpoint.id)).toEqual(['09', '08', '07', '06', '05']);
+    expect(
+      await store.pruneWebhookDeliveries('hooks-b', endpoint.id, {
+        keep: 100,
+        before: at('2026-03-08T00:00:00Z'),
+      }),
+    ).toBe(3);
+    expect(await days(endpoint.id)).toEqual(['09', '08']);
+    // Another endpoint's log is its own.
+    expect(await days(other.id)).toHaveLength(9);
+    expect(await store.pruneWebhookDeliveries('hooks-a', other.id, { keep: 1 })).toBe(0);
+    expect(await days(other.id)).toHaveLength(9);
+  });
+
   it('records each event id once when the same event arrives twice at the same moment', async () => {
     const { endpoint } = await store.createWebhookEndpoint('hooks-b', { provider: 'stripe', config });
     const deliver = () =>
