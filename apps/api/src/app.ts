@@ -32,6 +32,7 @@ import { registerWebhookReceiveRoutes } from './routes/webhook-receive.js';
 import { registerWebhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 import { registerSettingsPage } from './settings-page.js';
 import { registerSharedModules } from './static-files.js';
+import { DEFAULT_WEBHOOK_LOG_RETENTION, type WebhookLogRetention } from './webhooks/log-retention.js';
 
 export interface AppOptions {
   readonly store: Store;
@@ -59,6 +60,8 @@ export interface AppOptions {
   readonly publicUrl?: string | undefined;
   /** Outbound webhooks: accept loopback, private and link-local subscription URLs (default false). */
   readonly webhooksAllowPrivate?: boolean;
+  /** How much of each webhook endpoint's delivery log is kept (default 10,000 entries and 90 days). */
+  readonly webhookLogRetention?: WebhookLogRetention;
 }
 
 export type { App, AppEnv } from './app-env.js';
@@ -109,6 +112,7 @@ export function createApp(options: AppOptions): App {
       limiter: limits === false ? undefined : new AuthFailureLimiter(limits, () => now().getTime()),
       trustProxy: options.trustProxy ?? false,
     },
+    webhookLogRetention: options.webhookLogRetention ?? DEFAULT_WEBHOOK_LOG_RETENTION,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
 

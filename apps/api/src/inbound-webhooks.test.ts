@@ -1,6 +1,8 @@
 // Stripe and Chargebee posting to a real API process, on PGlite and on PostgreSQL.
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
+import { combineUpdates } from '@statuskit/core';
+import { stripeMapper } from '@statuskit/mapper-stripe';
 import { testEngines } from '@statuskit/store/testing';
 import { type ApiDatabase, type ApiProcess, apiDatabase, startApi } from '@statuskit/test-support';
 import Stripe from 'stripe';
@@ -67,6 +69,38 @@ function chargebeeEvent(customer: string, status: string, occurredAt: number, id
         updated_at: occurredAt,
       },
       customer: { id: customer },
+    },
+  };
+}
+
+/** A Stripe event about one subscription of a customer (several subscriptions per customer). */
+function stripeSubEvent(
+  customer: string,
+  subscription: string,
+  status: string,
+  created: number,
+  price = 'price_pro',
+  type = 'customer.subscription.updated',
+) {
+  const event = stripeEvent(customer, status, created, price);
+  return { ...event, type, data: { object: { ...event.data.object, id: subscription } } };
+}
+
+function chargebeeSubEvent(
+  customer: string,
+  subscription: string,
+  status: string,
+  occurredAt: number,
+  extra: Record<string, unknown> = {},
+  eventType = 'subscription_changed',
+) {
+  const event = chargebeeEvent(customer, status, occurredAt);
+  return {
+    ...event,
+    event_type: eventType,
+    content: {
+      ...event.content,
+      subscription: { ...event.content.subscription, id: subscription, ...extra },
     },
   };
 }
@@ -437,6 +471,194 @@ describe.each(testEngines())('inbound billing webhooks through a real API proces
     expect(log.map((d: { reason: string }) => d.reason)).toEqual(
       expect.arrayContaining(['malformed-body', 'not-an-event', 'observed-in-future', 'unstorable-update']),
     );
+  });
+
+  it("combines a Stripe customer's subscriptions: one cancels and the customer stays paying; both cancel -> Cancelled", async () => {
+    const t = nowSeconds();
+    const a = await deliverStripe(stripeSubEvent('cus_multi', 'sub_multi_a', 'active', t - 100));
+    expect(a.body).toMatchObject({ outcome: 'applied', result: { outcome: 'created', status: 'Pro' } });
+    const b = await deliverStripe(
+      stripeSubEvent('cus_multi', 'sub_multi_b', 'active', t - 90, 'price_personal'),
+    );
+    // The higher plan wins across the customer's subscriptions, whichever event came last.
+    expect(b.body).toMatchObject({ outcome: 'applied', result: { status: 'Pro' } });
+    const bCancels = await deliverStripe(
+      stripeSubEvent('cus_multi', 'sub_multi_b', 'canceled', t - 80, 'price_personal'),
+    );
+    expect(bCancels.body).toMatchObject({ outcome: 'applied', result: { status: 'Pro' } });
+    expect(await statusOf('cus_multi')).toBe('Pro');
+    const logged = await lastDelivery(stripe.id);
+    expect(logged).toMatchObject({ accountId: 'cus_multi', status: 'Pro' });
+    expect(logged.detail).toMatch(/2 subscriptions.*sub_multi_a Pro.*sub_multi_b Cancelled/);
+    const aDeleted = await deliverStripe(
+      stripeSubEvent(
+        'cus_multi',
+        'sub_multi_a',
+        'canceled',
+        t - 70,
+        'price_pro',
+        'customer.subscription.deleted',
+      ),
+    );
+    expect(aDeleted.body).toMatchObject({
+      outcome: 'applied',
+      result: { outcome: 'changed', status: 'Cancelled' },
+    });
+    expect(await statusOf('cus_multi')).toBe('Cancelled');
+  });
+
+  it("keeps the newer truth per subscription when a customer's events arrive out of order", async () => {
+    const t = nowSeconds();
+    // Both subscriptions cancel; their older "active" events come late and change nothing.
+    await deliverStripe(stripeSubEvent('cus_ooo1', 'sub_ooo1_a', 'active', t - 100));
+    await deliverStripe(stripeSubEvent('cus_ooo1', 'sub_ooo1_b', 'active', t - 90));
+    await deliverStripe(stripeSubEvent('cus_ooo1', 'sub_ooo1_b', 'canceled', t - 50));
+    await deliverStripe(stripeSubEvent('cus_ooo1', 'sub_ooo1_a', 'canceled', t - 40));
+    expect(await statusOf('cus_ooo1')).toBe('Cancelled');
+    const lateA = await deliverStripe(stripeSubEvent('cus_ooo1', 'sub_ooo1_a', 'active', t - 95));
+    expect(lateA.body).toMatchObject({
+      outcome: 'applied',
+      result: { outcome: 'stale', status: 'Cancelled' },
+    });
+    const lateB = await deliverStripe(stripeSubEvent('cus_ooo1', 'sub_ooo1_b', 'active', t - 60));
+    expect(lateB.body).toMatchObject({ result: { outcome: 'stale', status: 'Cancelled' } });
+    expect(await statusOf('cus_ooo1')).toBe('Cancelled');
+
+    // B's cancellation comes first; A's older activation (A never seen before) still counts: A pays.
+    const bCancel = await deliverStripe(stripeSubEvent('cus_ooo2', 'sub_ooo2_b', 'canceled', t - 10));
+    expect(bCancel.body).toMatchObject({ result: { status: 'Cancelled' } });
+    const aLate = await deliverStripe(stripeSubEvent('cus_ooo2', 'sub_ooo2_a', 'active', t - 60));
+    expect(aLate.body).toMatchObject({ outcome: 'applied', result: { outcome: 'changed', status: 'Pro' } });
+    const bOlder = await deliverStripe(stripeSubEvent('cus_ooo2', 'sub_ooo2_b', 'active', t - 70));
+    expect(bOlder.body).toMatchObject({ result: { outcome: 'stale', status: 'Pro' } });
+    expect(await statusOf('cus_ooo2')).toBe('Pro');
+  });
+
+  it('ends where `statuskit map` over the same events ends, in whatever order they are delivered', async () => {
+    const t = nowSeconds() - 200;
+    const story = (customer: string) => [
+      stripeSubEvent(customer, `${customer}_a`, 'active', t + 1),
+      stripeSubEvent(customer, `${customer}_b`, 'trialing', t + 2, 'price_personal'),
+      stripeSubEvent(customer, `${customer}_b`, 'past_due', t + 3, 'price_personal'),
+      stripeSubEvent(customer, `${customer}_a`, 'canceled', t + 4),
+      stripeSubEvent(customer, `${customer}_c`, 'incomplete', t + 5, 'price_pro'),
+      stripeSubEvent(customer, `${customer}_a`, 'active', t + 2),
+    ];
+    const orders = [
+      [0, 1, 2, 3, 4, 5],
+      [5, 4, 3, 2, 1, 0],
+      [3, 0, 5, 2, 4, 1],
+      [2, 3, 1, 0, 5, 4],
+    ];
+    const mapper = stripeMapper(stripeConfig);
+    for (const [i, order] of orders.entries()) {
+      const customer = `cus_perm${i}`;
+      const events = story(customer);
+      for (const k of order) expect((await deliverStripe(events[k])).status).toBe(200);
+      const [expected] = combineUpdates(
+        mapper,
+        events.map((e) => mapper.map(e)),
+      );
+      expect(expected?.status).toBe('Personal');
+      expect(await statusOf(customer), `order ${order.join(',')}`).toBe(expected?.status);
+    }
+  });
+
+  it("combines a Chargebee customer's subscriptions; a deleted subscription counts as the mapper says", async () => {
+    const t = nowSeconds();
+    const auth = { authorization: basic(chargebee.username, chargebee.password) };
+    const send = (event: unknown) => post(chargebee.url, JSON.stringify(event), auth);
+    await send(chargebeeSubEvent('cb_multi', 'cb_multi_a', 'active', t - 100));
+    await send(chargebeeSubEvent('cb_multi', 'cb_multi_b', 'active', t - 90));
+    const bCancels = await send(chargebeeSubEvent('cb_multi', 'cb_multi_b', 'cancelled', t - 80));
+    expect(bCancels.body).toMatchObject({ outcome: 'applied', result: { status: 'Enterprise' } });
+    expect(await statusOf('cb_multi')).toBe('Enterprise');
+    // A is deleted: by default a deleted subscription gives no status, so B's cancellation is what is left.
+    const aDeleted = await send(
+      chargebeeSubEvent(
+        'cb_multi',
+        'cb_multi_a',
+        'active',
+        t - 70,
+        { deleted: true },
+        'subscription_deleted',
+      ),
+    );
+    expect(aDeleted.body).toMatchObject({
+      outcome: 'applied',
+      result: { outcome: 'changed', status: 'Cancelled' },
+    });
+    expect(await statusOf('cb_multi')).toBe('Cancelled');
+    // A late event of the deleted subscription does not bring it back.
+    const late = await send(chargebeeSubEvent('cb_multi', 'cb_multi_a', 'active', t - 75));
+    expect(late.body).toMatchObject({ result: { outcome: 'stale', status: 'Cancelled' } });
+
+    // The only subscription deleted: nothing left to give a status, so the event is skipped as the mapper does.
+    await send(chargebeeSubEvent('cb_solo', 'cb_solo_a', 'active', t - 50));
+    const soloDeleted = await send(
+      chargebeeSubEvent(
+        'cb_solo',
+        'cb_solo_a',
+        'cancelled',
+        t - 40,
+        { deleted: true },
+        'subscription_deleted',
+      ),
+    );
+    expect(soloDeleted.body).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+
+    // Out of order: B's cancellation first, then A's older activation: A pays.
+    await send(chargebeeSubEvent('cb_ooo', 'cb_ooo_b', 'cancelled', t - 10));
+    const aLate = await send(chargebeeSubEvent('cb_ooo', 'cb_ooo_a', 'active', t - 60));
+    expect(aLate.body).toMatchObject({ result: { outcome: 'changed', status: 'Enterprise' } });
+    expect(await statusOf('cb_ooo')).toBe('Enterprise');
+  });
+
+  it('limits failed verifications per endpoint and client address: 429 with Retry-After, nothing applied', async () => {
+    const s = await call('POST', '/v1/webhook-endpoints', { provider: 'stripe', config: stripeConfig });
+    await call('PATCH', `/v1/webhook-endpoints/${s.body.id}`, { secret: SECRET });
+    const cb = await call('POST', '/v1/webhook-endpoints', {
+      provider: 'chargebee',
+      config: chargebeeConfig,
+    });
+    const event = stripeEvent('cus_limited', 'active', nowSeconds() - 5);
+    const body = JSON.stringify(event);
+    // The API's failed-authentication limit (20 a minute by default): each wrong signature counts.
+    for (let i = 0; i < 20; i++) {
+      const r = await post(s.body.url, body, { 'stripe-signature': sign(body, 'whsec_guess000000000000') });
+      expect(r.status, `attempt ${i + 1}`).toBe(400);
+    }
+    const blocked = await post(s.body.url, body, { 'stripe-signature': sign(body) });
+    expect(blocked.status).toBe(429);
+    expect(blocked.type).toBe('application/problem+json');
+    expect(blocked.body.type).toMatch(/too-many-failed-authentications$/);
+    expect(Number(blocked.body.retryAfterSeconds)).toBeGreaterThan(0);
+    expect(await statusOf('cus_limited')).toBeUndefined();
+    const raw = await fetch(s.body.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': sign(body) },
+      body,
+    });
+    expect(raw.status).toBe(429);
+    expect(Number(raw.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another endpoint from the same address, and the API keys, are not blocked.
+    expect((await deliverStripe(stripeEvent('cus_not_limited', 'active', nowSeconds() - 5))).status).toBe(
+      200,
+    );
+    expect((await call('GET', '/v1/webhook-endpoints')).status).toBe(200);
+
+    // Chargebee: wrong basic-auth credentials count the same way.
+    const cbBody = JSON.stringify(chargebeeEvent('cb_limited', 'active', nowSeconds() - 5));
+    for (let i = 0; i < 20; i++)
+      expect(
+        (await post(cb.body.url, cbBody, { authorization: basic('statuskit', `guess${i}`) })).status,
+      ).toBe(401);
+    const cbBlocked = await post(cb.body.url, cbBody, {
+      authorization: basic(cb.body.username, cb.body.password),
+    });
+    expect(cbBlocked.status).toBe(429);
+    expect(await statusOf('cb_limited')).toBeUndefined();
+    for (const id of [s.body.id, cb.body.id]) await call('DELETE', `/v1/webhook-endpoints/${id}`);
   });
 
   it('keeps tenants apart: another tenant cannot list, read, change, delete or read the log of an endpoint', async () => {

@@ -7,6 +7,7 @@ import { DEFAULT_AUTH_FAILURE_LIMITS } from './auth-limiter.js';
 import { createLogger, type Logger, loggerSettingsFromEnv } from './logger.js';
 import { operationsSettingsFromEnv } from './operations-settings.js';
 import { startServer } from './server.js';
+import { DEFAULT_WEBHOOK_LOG_RETENTION } from './webhooks/log-retention.js';
 import { webhookSettingsFromEnv } from './webhooks/settings.js';
 
 const DEFAULT_TENANT = 'default';
@@ -48,6 +49,9 @@ Environment:
   STATUSKIT_AUTH_FAILURE_WINDOW_SECONDS  that window (${DEFAULT_AUTH_FAILURE_LIMITS.windowMs / 1000})
   STATUSKIT_TRUST_PROXY=1             take the client address from the last X-Forwarded-For entry
   STATUSKIT_PUBLIC_URL                the API's address as Stripe / Chargebee reach it (webhook endpoint URLs)
+  STATUSKIT_WEBHOOK_LOG_KEEP          delivery log entries kept per webhook endpoint (${DEFAULT_WEBHOOK_LOG_RETENTION.keep})
+  STATUSKIT_WEBHOOK_LOG_DAYS          ... and for at most this many days (${DEFAULT_WEBHOOK_LOG_RETENTION.maxAgeDays}; 0: no age limit)
+  STATUSKIT_WEBHOOK_LOG_PRUNE_EVERY   prune an endpoint's log after every Nth delivery (${DEFAULT_WEBHOOK_LOG_RETENTION.pruneEvery})
   LOG_LEVEL (info), LOG_FORMAT        json lines on stderr, or pretty (the default on a terminal)
   STATUSKIT_METRICS=1                 serve Prometheus metrics at /metrics on the API's port
   STATUSKIT_METRICS_PORT              ... or on a listener of their own (STATUSKIT_METRICS_HOST, default HOST)
@@ -140,7 +144,21 @@ async function main(): Promise<void> {
     DEFAULT_AUTH_FAILURE_LIMITS.windowMs / 1000,
     1,
   );
-  if (skewSeconds === undefined || maxFailures === undefined || windowSeconds === undefined) {
+  const logKeep = envNumber('STATUSKIT_WEBHOOK_LOG_KEEP', DEFAULT_WEBHOOK_LOG_RETENTION.keep, 1);
+  const logDays = envNumber('STATUSKIT_WEBHOOK_LOG_DAYS', DEFAULT_WEBHOOK_LOG_RETENTION.maxAgeDays, 0);
+  const pruneEvery = envNumber(
+    'STATUSKIT_WEBHOOK_LOG_PRUNE_EVERY',
+    DEFAULT_WEBHOOK_LOG_RETENTION.pruneEvery,
+    1,
+  );
+  if (
+    skewSeconds === undefined ||
+    maxFailures === undefined ||
+    windowSeconds === undefined ||
+    logKeep === undefined ||
+    logDays === undefined ||
+    pruneEvery === undefined
+  ) {
     process.exitCode = 2;
     return;
   }
@@ -160,6 +178,7 @@ async function main(): Promise<void> {
     authFailureLimits: maxFailures === 0 ? false : { maxFailures, windowMs: windowSeconds * 1000 },
     trustProxy: process.env.STATUSKIT_TRUST_PROXY === '1',
     publicUrl: process.env.STATUSKIT_PUBLIC_URL || undefined,
+    webhookLogRetention: { keep: logKeep, maxAgeDays: logDays, pruneEvery },
     scheduler: process.env.STATUSKIT_SCHEDULER !== 'off',
     healthRunHourUtc: Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : 2,
     logger: log,

@@ -1,5 +1,6 @@
 import type { Store } from '@statuskit/store';
 import type { AuthOptions } from './auth.js';
+import type { WebhookLogRetention } from './webhooks/log-retention.js';
 
 /** What the route modules need besides the app. */
 export interface RouteDeps {
@@ -7,4 +8,6 @@ export interface RouteDeps {
   readonly now: () => Date;
   readonly maxFutureSkewMs: number;
   readonly auth: AuthOptions;
+  /** How much of each webhook endpoint's delivery log is kept. */
+  readonly webhookLogRetention: WebhookLogRetention;
 }

@@ -23,6 +23,7 @@ export interface StartOptions {
   readonly authFailureLimits?: AppOptions['authFailureLimits'];
   readonly trustProxy?: AppOptions['trustProxy'];
   readonly publicUrl?: AppOptions['publicUrl'];
+  readonly webhookLogRetention?: AppOptions['webhookLogRetention'];
   /** Start the daily health-run scheduler (default true), from this UTC hour. */
   readonly scheduler?: boolean;
   readonly healthRunHourUtc?: number;
@@ -95,6 +96,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     webhooksAllowPrivate: webhooks.allowPrivate,
+    ...(options.webhookLogRetention !== undefined
+      ? { webhookLogRetention: options.webhookLogRetention }
+      : {}),
   });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -2,6 +2,7 @@ export type { AccountCounts, StatusCount } from './account-counts.js';
 export type { AccountFilter, StatusEvent, StoredAccount } from './accounts.js';
 export { coreAccount } from './accounts.js';
 export type { ApiKeyInfo, NewApiKey } from './api-keys.js';
+export type { CombineSubscriptions } from './billing-subscriptions.js';
 export type { ConnectionStats } from './connection-stats.js';
 export { DataDirLockedError } from './data-dir-lock.js';
 export type { HealthRun, HealthRunExclusion, HealthRunSummary } from './health-runs.js';

@@ -188,6 +188,27 @@ CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (tenant_id, en
 `,
   },
   {
+    version: 11,
+    name: 'the newest observation of each subscription an inbound webhook endpoint has seen',
+    sql: `
+CREATE TABLE billing_subscriptions (
+  tenant_id text NOT NULL,
+  endpoint_id text NOT NULL,
+  object_id text NOT NULL,
+  account_id text NOT NULL,
+  observed jsonb NOT NULL,
+  status text,
+  skip_reason text,
+  mapped jsonb,
+  observed_at timestamptz,
+  event_id text NOT NULL,
+  updated_at timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, endpoint_id, object_id)
+);
+CREATE INDEX billing_subscriptions_by_account ON billing_subscriptions (tenant_id, endpoint_id, account_id);
+`,
+  },
+  {
     version: 15,
     name: 'outbound webhooks: subscriptions, outbox events, deliveries, attempts',
     sql: `

@@ -59,6 +59,7 @@ import { createTenant, getTenant, listTenants } from './tenants.js';
 import { parsePgTimestamp } from './timestamps.js';
 import {
   listWebhookDeliveries,
+  pruneWebhookDeliveries,
   receiveWebhookEvent,
   recordRejectedDelivery,
   type WebhookDeliveryOutcome,
@@ -592,6 +593,16 @@ function storeApi(
       ) => {
         checkKeys({ tenantId, endpointId });
         return listWebhookDeliveries(db, tenantId, endpointId, page);
+      },
+    ),
+    pruneWebhookDeliveries: write(
+      async (
+        tenantId: string,
+        endpointId: string,
+        retention: { keep: number; before?: Date | undefined },
+      ) => {
+        checkKeys({ tenantId, endpointId });
+        return pruneWebhookDeliveries(db, tenantId, endpointId, retention);
       },
     ),
     webhookDeliveryCounts: read(async (tenantId: string, endpointId: string) => {

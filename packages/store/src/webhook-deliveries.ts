@@ -1,5 +1,12 @@
-import { INPUT_LIMITS } from '@statuskit/core';
+import { INPUT_LIMITS, type Observation, type StatusUpdate } from '@statuskit/core';
 import { type Kysely, sql } from 'kysely';
+import {
+  type CombinedOutcome,
+  type CombineSubscriptions,
+  describeSubscriptions,
+  keepable,
+  observeSubscription,
+} from './billing-subscriptions.js';
 import { applyStatusUpdates, type IncomingUpdate, type UpdateOutcome, type UpdateResult } from './ingest.js';
 import { checkUpdates, InvalidInputError } from './input-checks.js';
 import type { Database } from './schema.js';
@@ -36,6 +43,16 @@ export interface WebhookEventInput {
   readonly skip?: { readonly reason: string; readonly detail?: string; readonly accountId?: string };
   /** How far after `receivedAt` the event's time may be (default 5 minutes). */
   readonly maxFutureSkewMs?: number;
+  /**
+   * Which subscription the event shows and how new that view is (the mapper's observation). With it, the
+   * endpoint keeps the newest view of each subscription and applies the customer's combined status
+   * (see `observeSubscription`); without it, the update is applied on its own.
+   */
+  readonly observation?: Observation;
+  /** The event's time (Stripe `created`, Chargebee `occurred_at`); needed with `observation`. */
+  readonly occurredAt?: Date;
+  /** The mapper's `combine` for a customer's several subscriptions (without it, the newest observation wins). */
+  readonly combine?: CombineSubscriptions;
 }
 
 export type WebhookEventOutcome =
@@ -196,6 +213,52 @@ export async function receiveWebhookEvent(
         firstReceivedAt: first.rows[0]?.received_at ?? input.receivedAt,
       };
     }
+    const combined = refused ? undefined : await combineSubscriptions(trx, tenantId, endpointId, input);
+    if (combined?.kind === 'apply') {
+      const update = combined.update as IncomingUpdate;
+      const applied = await applyStatusUpdates(trx, config, tenantId, [update], {
+        receivedAt: input.receivedAt,
+        ...(input.maxFutureSkewMs !== undefined ? { maxFutureSkewMs: input.maxFutureSkewMs } : {}),
+      });
+      if (applied.kind !== 'applied') throw new Error('unexpected idempotency outcome');
+      const result = applied.result.results[0] as UpdateResult;
+      const notes = [
+        result.outcome === 'stale'
+          ? combined.superseded
+            ? `its subscription has a newer event: the account has a newer observation (${result.currentObservedAt})`
+            : `the account has a newer observation (${result.currentObservedAt})`
+          : undefined,
+        describeSubscriptions(combined.subscriptions),
+      ].filter((n): n is string => n !== undefined);
+      const deliveryId = await log(trx, tenantId, endpointId, {
+        outcome: 'applied',
+        ...base,
+        accountId: result.accountId,
+        status: update.status,
+        observedAt: result.observedAt,
+        result: result.outcome,
+        ...(notes.length > 0 ? { detail: notes.join('; ') } : {}),
+      });
+      return { outcome: 'applied' as const, deliveryId, result };
+    }
+    if (combined?.kind === 'none' && combined.why !== 'skip') {
+      const accountId = input.update?.accountId ?? input.skip?.accountId;
+      const reason = combined.why === 'superseded' ? 'superseded' : (skip?.reason ?? 'no-update');
+      const detail =
+        combined.why === 'superseded'
+          ? `subscription ${input.observation?.object} has a newer event, and no subscription of ${accountId} gives a status`
+          : `${skip?.detail ? `${skip.detail}; ` : ''}no other subscription of ${accountId} gives a status`;
+      const deliveryId = await log(trx, tenantId, endpointId, {
+        outcome: 'skipped',
+        ...base,
+        reason,
+        detail,
+        accountId,
+        status: input.update?.status,
+        observedAt: isoOf(input.update?.observedAt),
+      });
+      return { outcome: 'skipped' as const, deliveryId, reason, detail };
+    }
     if (skip || !input.update) {
       const reason = skip?.reason ?? 'no-update';
       const deliveryId = await log(trx, tenantId, endpointId, {
@@ -233,6 +296,75 @@ export async function receiveWebhookEvent(
     });
     return { outcome: 'applied' as const, deliveryId, result };
   });
+}
+
+/**
+ * The subscription path of an event: when the mapper observed a subscription and both ids can be kept,
+ * records the view and returns what the customer's subscriptions make of it; undefined otherwise (the
+ * update, if any, is then applied on its own).
+ */
+async function combineSubscriptions(
+  trx: Kysely<Database>,
+  tenantId: string,
+  endpointId: string,
+  input: WebhookEventInput,
+): Promise<CombinedOutcome | undefined> {
+  const { observation, update, skip } = input;
+  const accountId = update?.accountId ?? skip?.accountId;
+  if (!observation || accountId === undefined || !keepable(observation, accountId)) return undefined;
+  if (update && typeof update.status !== 'string') return undefined;
+  const occurredAt = input.occurredAt ?? (update?.observedAt ? new Date(update.observedAt) : undefined);
+  if (!occurredAt || Number.isNaN(occurredAt.getTime())) return undefined;
+  const mapped: StatusUpdate | undefined = update
+    ? ({
+        ...update,
+        status: update.status as string,
+        ...(update.observedAt !== undefined ? { observedAt: isoOf(update.observedAt) as string } : {}),
+      } as StatusUpdate)
+    : undefined;
+  return observeSubscription(
+    trx,
+    tenantId,
+    endpointId,
+    {
+      observation,
+      accountId,
+      ...(mapped ? { update: mapped } : {}),
+      ...(skip ? { skipReason: skip.reason } : {}),
+      eventId: input.eventId,
+      occurredAt,
+    },
+    input.combine,
+    input.receivedAt,
+  );
+}
+
+/**
+ * Prunes an endpoint's delivery log: keeps its newest `keep` entries and drops those received before
+ * `before`. Returns how many went. Cheap enough to run every Nth delivery: one index range per endpoint.
+ */
+export async function pruneWebhookDeliveries(
+  db: Kysely<Database>,
+  tenantId: string,
+  endpointId: string,
+  retention: { keep: number; before?: Date | undefined },
+): Promise<number> {
+  const keep = Math.max(0, Math.floor(retention.keep));
+  const cut = await sql<{ delivery_id: number | string }>`
+    SELECT delivery_id FROM webhook_deliveries
+    WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}
+    ORDER BY delivery_id DESC
+    OFFSET ${keep} LIMIT 1`.execute(db);
+  const over = cut.rows[0]?.delivery_id;
+  if (over === undefined && retention.before === undefined) return 0;
+  const gone = await sql`
+    DELETE FROM webhook_deliveries
+    WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}
+      AND (${over !== undefined ? sql`delivery_id <= ${over}` : sql`false`}
+           ${retention.before !== undefined ? sql`OR received_at < ${retention.before}` : sql``})`.execute(
+    db,
+  );
+  return Number(gone.numAffectedRows ?? 0);
 }
 
 /** An endpoint's deliveries, newest first; `before` is the `id` of the last one of the previous page. */

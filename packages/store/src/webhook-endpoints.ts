@@ -187,7 +187,7 @@ export async function updateWebhookEndpoint(
   });
 }
 
-/** Deletes the endpoint with its event ids and delivery log; false when the tenant has no such endpoint. */
+/** Deletes the endpoint with its event ids, delivery log and the subscriptions it has seen; false when the tenant has no such endpoint. */
 export async function deleteWebhookEndpoint(
   db: Kysely<Database>,
   tenantId: string,
@@ -203,6 +203,10 @@ export async function deleteWebhookEndpoint(
     );
     await sql`
       DELETE FROM webhook_deliveries WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}`.execute(
+      trx,
+    );
+    await sql`
+      DELETE FROM billing_subscriptions WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}`.execute(
       trx,
     );
     return true;

@@ -1,3 +1,4 @@
+import { combineByPlan } from '@statuskit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from './open-store.js';
 import { openTestStore, testEngines } from './testing.js';
@@ -176,6 +177,83 @@ describe.each(testEngines())('inbound webhook endpoints and their events, on %s'
       rejected: { 'signature-mismatch': 1 },
     });
     expect(await store.listWebhookDeliveries('hooks-b', endpoint.id, { limit: 10 })).toEqual([]);
+  });
+
+  it("prunes an endpoint's delivery log to the newest N entries and to entries younger than a date", async () => {
+    const { endpoint } = await store.createWebhookEndpoint('hooks-b', { provider: 'stripe', config });
+    const { endpoint: other } = await store.createWebhookEndpoint('hooks-b', { provider: 'stripe', config });
+    for (let day = 1; day <= 9; day++) {
+      const receivedAt = at(`2026-03-0${day}T00:00:00Z`);
+      await store.recordRejectedDelivery('hooks-b', endpoint.id, {
+        reason: 'signature-mismatch',
+        receivedAt,
+      });
+      await store.recordRejectedDelivery('hooks-b', other.id, { reason: 'signature-mismatch', receivedAt });
+    }
+    const days = async (id: string) =>
+      (await store.listWebhookDeliveries('hooks-b', id, { limit: 100 })).map((d) =>
+        d.receivedAt.toISOString().slice(8, 10),
+      );
+    expect(
+      await store.pruneWebhookDeliveries('hooks-b', endpoint.id, {
+        keep: 5,
+        before: at('2026-01-01T00:00:00Z'),
+      }),
+    ).toBe(4);
+    expect(await days(endpoint.id)).toEqual(['09', '08', '07', '06', '05']);
+    expect(
+      await store.pruneWebhookDeliveries('hooks-b', endpoint.id, {
+        keep: 100,
+        before: at('2026-03-08T00:00:00Z'),
+      }),
+    ).toBe(3);
+    expect(await days(endpoint.id)).toEqual(['09', '08']);
+    // Another endpoint's log is its own.
+    expect(await days(other.id)).toHaveLength(9);
+    expect(await store.pruneWebhookDeliveries('hooks-a', other.id, { keep: 1 })).toBe(0);
+    expect(await days(other.id)).toHaveLength(9);
+  });
+
+  it("combines a customer's subscriptions even when their events are received at the same moment", async () => {
+    const { endpoint } = await store.createWebhookEndpoint('hooks-a', { provider: 'stripe', config });
+    const combine = combineByPlan(['Pro'], { trial: 'Trial', cancelled: 'Cancelled' });
+    const receivedAt = at('2026-06-02T00:00:00Z');
+    const event = (id: string, sub: string, status: string, second: number) => {
+      const observedAt = new Date(Date.UTC(2026, 5, 1, 0, 0, second));
+      return {
+        eventId: id,
+        eventType: 'customer.subscription.updated',
+        receivedAt,
+        occurredAt: observedAt,
+        update: {
+          accountId: 'cus_many',
+          status,
+          observedAt: observedAt.toISOString(),
+          source: 'mapper:stripe',
+        },
+        observation: { object: sub, at: [observedAt.getTime() / 1000] },
+        combine,
+      };
+    };
+    const subs = ['sub_1', 'sub_2', 'sub_3', 'sub_4'];
+    await Promise.all(
+      subs.map((sub, i) =>
+        store.receiveWebhookEvent('hooks-a', endpoint.id, event(`e_a${i}`, sub, 'Pro', i)),
+      ),
+    );
+    expect((await store.getAccount('hooks-a', 'cus_many'))?.status).toBe('Pro');
+    // All four cancel at once: whichever commits last sees the other three, so the customer ends Cancelled.
+    await Promise.all(
+      subs.map((sub, i) =>
+        store.receiveWebhookEvent('hooks-a', endpoint.id, event(`e_c${i}`, sub, 'Cancelled', 10 + i)),
+      ),
+    );
+    expect((await store.getAccount('hooks-a', 'cus_many'))?.status).toBe('Cancelled');
+    // One comes back: paying again.
+    const back = await store.receiveWebhookEvent('hooks-a', endpoint.id, event('e_back', 'sub_2', 'Pro', 30));
+    expect(back).toMatchObject({ outcome: 'applied', result: { outcome: 'changed', status: 'Pro' } });
+    // Deleting the endpoint forgets its subscriptions: a new endpoint starts from nothing.
+    expect(await store.deleteWebhookEndpoint('hooks-a', endpoint.id)).toBe(true);
   });
 
   it('records each event id once when the same event arrives twice at the same moment', async () => {

@@ -3,12 +3,26 @@ import { checkWebhookCredentials, type WebhookEndpointSecrets, type WebhookProvi
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type App, markApplied } from '../app-env.js';
+import { clientAddress } from '../auth-limiter.js';
 import { fail, problem, sendProblem } from '../problem.js';
 import type { RouteDeps } from '../route-deps.js';
 import { EndpointParams, ReceiptSchema } from '../webhook-schemas.js';
 import { readBillingEvent } from '../webhooks/billing-events.js';
+import { pruneAfterDelivery } from '../webhooks/log-retention.js';
 import { verifyStripeSignature } from '../webhooks/stripe-signature.js';
 import { problemResponse } from './common.js';
+
+/**
+ * The refusals that count against the failed-authentication limit: a credential was presented and did not
+ * verify. A missing header or an endpoint without a secret is no guess.
+ */
+const COUNTED_FAILURES = new Set([
+  'signature-mismatch',
+  'timestamp-outside-tolerance',
+  'malformed-signature-header',
+  'no-v1-signature',
+  'wrong-credentials',
+]);
 
 /** Billing events are small (Stripe's are tens of KB); a bigger body is not one. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -39,7 +53,8 @@ export function basicCredentials(
  * ingest path, the delivery log). The answer is sent after that commits. Refusals are logged too.
  */
 export function registerWebhookReceiveRoutes(app: App, deps: RouteDeps): void {
-  const { store, now, maxFutureSkewMs } = deps;
+  const { store, now, maxFutureSkewMs, webhookLogRetention } = deps;
+  const { limiter, trustProxy } = deps.auth;
   app.use(
     '/v1/webhooks/*',
     bodyLimit({
@@ -62,6 +77,25 @@ export function registerWebhookReceiveRoutes(app: App, deps: RouteDeps): void {
     const endpoint = await store.findWebhookEndpoint(endpointId, receivedAt);
     if (!endpoint || endpoint.provider !== provider)
       return fail(404, 'webhook-endpoint-not-found', `No such ${provider} webhook endpoint.`);
+    const logged = (deliveryId: number) =>
+      pruneAfterDelivery(store, webhookLogRetention, {
+        tenantId: endpoint.tenantId,
+        endpointId: endpoint.id,
+        deliveryId,
+        now: receivedAt,
+      });
+    // Failed verifications count per endpoint and client address, under the API's failed-authentication
+    // limit: a blocked client is answered 429 without its delivery being read or verified (nor logged).
+    const bucket = [`webhook:${endpoint.id}:${clientAddress(c, trustProxy)}`];
+    const wait = limiter?.blocked(bucket);
+    if (wait !== undefined)
+      return fail(
+        429,
+        'too-many-failed-authentications',
+        `Too many failed verifications from this address for this endpoint; try again in ${wait} s.`,
+        { retryAfterSeconds: wait },
+        { 'Retry-After': String(wait) },
+      );
     const reject = async (
       status: number,
       reason: string,
@@ -69,12 +103,14 @@ export function registerWebhookReceiveRoutes(app: App, deps: RouteDeps): void {
       headers: Record<string, string> = {},
       event?: { eventId?: string; eventType?: string },
     ): Promise<never> => {
-      await store.recordRejectedDelivery(endpoint.tenantId, endpoint.id, {
+      if (COUNTED_FAILURES.has(reason)) limiter?.fail(bucket);
+      const deliveryId = await store.recordRejectedDelivery(endpoint.tenantId, endpoint.id, {
         reason,
         detail,
         receivedAt,
         ...event,
       });
+      await logged(deliveryId);
       return fail(status, reason, detail, {}, headers);
     };
     if (endpoint.disabledAt !== null)
@@ -111,10 +147,14 @@ export function registerWebhookReceiveRoutes(app: App, deps: RouteDeps): void {
       eventType: event.eventType,
       receivedAt,
       maxFutureSkewMs,
+      occurredAt: event.occurredAt,
       ...(event.update ? { update: event.update } : {}),
       ...(event.skip ? { skip: event.skip } : {}),
+      ...(event.observation ? { observation: event.observation } : {}),
+      ...(event.combine ? { combine: event.combine } : {}),
     });
     markApplied(c as never);
+    await logged(outcome.deliveryId);
     return c.json(
       {
         received: true,
@@ -214,6 +254,9 @@ export function registerWebhookReceiveRoutes(app: App, deps: RouteDeps): void {
           ? { 401: problemResponse('Missing or wrong basic-auth credentials; nothing applied.') }
           : {}),
         404: problemResponse('No such endpoint.'),
+        429: problemResponse(
+          "Too many failed verifications from this address for this endpoint (the API's failed-authentication limit); see Retry-After.",
+        ),
         409: problemResponse(
           'The endpoint is disabled, or its mapper config is no longer valid; nothing applied.',
         ),

@@ -1,7 +1,7 @@
-import { issuesFromZod, type Mapper, type ValidationIssue } from '@statuskit/core';
+import { issuesFromZod, type Mapper, type Observation, type ValidationIssue } from '@statuskit/core';
 import { chargebeeMapper, chargebeeMapperConfigSchema } from '@statuskit/mapper-chargebee';
 import { stripeMapper, stripeMapperConfigSchema } from '@statuskit/mapper-stripe';
-import type { IncomingUpdate, WebhookProvider } from '@statuskit/store';
+import type { CombineSubscriptions, IncomingUpdate, WebhookProvider } from '@statuskit/store';
 import { z } from 'zod';
 
 /** The mapper config each provider's endpoint takes: the same `statuskit map --mapper <provider> --config` takes. */
@@ -79,8 +79,14 @@ export type BillingEvent =
       readonly kind: 'event';
       readonly eventId: string;
       readonly eventType: string;
+      /** The event's time (Stripe `created`, Chargebee `occurred_at`). */
+      readonly occurredAt: Date;
       readonly update?: IncomingUpdate;
       readonly skip?: { reason: string; detail?: string; accountId?: string };
+      /** The subscription the event shows and how new that view is (the mapper's `observe`). */
+      readonly observation?: Observation;
+      /** The mapper's way to resolve a customer's several subscriptions into one status. */
+      readonly combine?: CombineSubscriptions;
     };
 
 const describeIssues = (issues: readonly ValidationIssue[]) =>
@@ -108,7 +114,8 @@ export function readBillingEvent(
     };
   const e = envelope.data as z.output<typeof stripeEnvelope> | z.output<typeof chargebeeEnvelope>;
   const eventType = 'type' in e ? e.type : e.event_type;
-  const base = { kind: 'event' as const, eventId: e.id, eventType };
+  const occurredAt = new Date(('created' in e ? e.created : e.occurred_at) * 1000);
+  const base = { kind: 'event' as const, eventId: e.id, eventType, occurredAt };
   const subject: unknown = 'data' in e ? e.data.object : e.content.subscription;
   const isObject = subject !== null && typeof subject === 'object';
   const isSubscription =
@@ -124,10 +131,15 @@ export function readBillingEvent(
     endpoint.config,
   );
   const r = mapper.map(body);
-  if (r.kind === 'update') return { ...base, update: r.update };
+  const subscription = {
+    ...(r.observation ? { observation: r.observation } : {}),
+    ...(mapper.combine ? { combine: mapper.combine } : {}),
+  };
+  if (r.kind === 'update') return { ...base, ...subscription, update: r.update };
   const detail = r.issues ? describeIssues(r.issues) : r.detail;
   return {
     ...base,
+    ...subscription,
     skip: {
       reason: r.reason,
       ...(detail !== undefined ? { detail } : {}),
