@@ -88,29 +88,29 @@ export async function readHealthPage(
     ms: number;
     n: number;
     last: string;
-    rows: number;
   }>`
-    WITH page AS (
-      SELECT a.account_id, a.raw_status, ${k.attributes} AS attrs, ${k.observed} AS obs, ${observedMsSql} AS ms
+    SELECT p.raw_status, p.attrs, p.obs, max(p.ms) AS ms, count(*)::int AS n,
+           max(max(p.account_id)) OVER () AS last
+    FROM (
+      SELECT a.account_id, a.raw_status, ${k.attributes} AS attrs, ${k.observed} AS obs,
+             ${key.observed === 'none' ? sql`0::float8` : observedMsSql} AS ms
       FROM accounts a WHERE a.tenant_id = ${tenantId} AND a.account_id > ${after}
       ORDER BY a.account_id LIMIT ${size}
-    )
-    SELECT p.raw_status, p.attrs, p.obs, max(p.ms) AS ms, count(*)::int AS n,
-           (SELECT max(account_id) FROM page) AS last, (SELECT count(*)::int FROM page) AS rows
-    FROM page p GROUP BY 1, 2, 3 ORDER BY min(p.account_id)
+    ) p
+    GROUP BY 1, 2, 3 ORDER BY min(p.account_id)
   `.execute(db);
-  const first = rows.rows[0];
+  const groups = rows.rows.map((r) => ({
+    status: r.raw_status,
+    attributes: r.attrs,
+    observedKey: r.obs === null ? null : Number(r.obs),
+    observedMs: Number(r.ms),
+    accounts: Number(r.n),
+  }));
   return {
     after,
-    last: first?.last,
-    rows: first ? Number(first.rows) : 0,
-    groups: rows.rows.map((r) => ({
-      status: r.raw_status,
-      attributes: r.attrs,
-      observedKey: r.obs === null ? null : Number(r.obs),
-      observedMs: Number(r.ms),
-      accounts: Number(r.n),
-    })),
+    last: rows.rows[0]?.last,
+    rows: groups.reduce((n, g) => n + g.accounts, 0),
+    groups,
   };
 }
 
@@ -156,7 +156,22 @@ export async function writePageExclusions(
     SELECT ${tenantId}, ${runId}, a.account_id, g.reason, g.decision
     FROM accounts a JOIN ${g} ON ${sameGroup(key, asOfMs)}
     WHERE a.tenant_id = ${tenantId} AND a.account_id > ${page.after} AND a.account_id <= ${page.last}
+      ${onlyStatuses(
+        key,
+        excluded.map((x) => x.group),
+      )}
   `.execute(db);
+}
+
+/**
+ * When the key is the raw status alone, the excluded values as a condition the index accounts_by_raw_status
+ * answers (no pass over the page's other accounts).
+ */
+function onlyStatuses(key: HealthGroupKey, groups: readonly HealthGroup[]) {
+  if (key.attributes || key.observed !== 'none') return sql``;
+  const values = groups.flatMap((g) => (g.status === null ? [] : [g.status]));
+  const hasNull = groups.some((g) => g.status === null);
+  return sql`AND (a.raw_status = ANY(${values}::text[])${hasNull ? sql` OR a.raw_status IS NULL` : sql``})`;
 }
 
 /** The first `limit` account ids (id order) of the page that belong to any of `groups`. */
