@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { classifyStatus, type Eligibility, evaluate, type HealthSummary, HealthTally } from '@statuskit/core';
+import type { Eligibility, HealthSummary } from '@statuskit/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { ChunkSizer } from './chunking.js';
+import {
+  firstPageAccounts,
+  GroupHealthTally,
+  type HealthGroup,
+  healthGroupKey,
+  readHealthPage,
+  writePageExclusions,
+} from './health-groups.js';
 import type { Database, HealthRunsTable } from './schema.js';
 import type { TenantConfig } from './tenant-config.js';
 import { enqueueHealthRunEvent } from './webhook-outbox.js';
@@ -31,7 +39,6 @@ export interface HealthRunExclusion {
   readonly eligibility: Eligibility;
 }
 
-const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 /** A scheduled run still `running` after this long is taken to be abandoned by a process that died. */
 export const STALE_CLAIM_MS = 60 * 60 * 1000;
 
@@ -55,8 +62,10 @@ function toRun(r: Selectable<HealthRunsTable>): HealthRun {
 }
 
 /**
- * Runs the health calculation for one tenant: every account classified and evaluated with the compiled
- * evaluator, the summary stored, and each excluded account stored with its decision. A scheduled run is
+ * Runs the health calculation for one tenant: accounts grouped by what the rules read (see health-groups),
+ * each group classified and evaluated once with the compiled evaluator, the summary stored, and each
+ * excluded account stored with its decision (written in SQL, group by group). Readers see no exclusions
+ * until the run is `done`. A scheduled run is
  * claimed with an insert that the unique index (tenant, day) lets only one process win, however many API
  * processes share the database; a losing claim returns undefined.
  */
@@ -100,83 +109,62 @@ export async function runHealth(
   }
 
   try {
-    const tally = new HealthTally(catalog.catalog, rules.evaluator, { asOf: now });
-    const decisions = new Map<Eligibility, number>();
-    const evaluateOptions = { asOf: now.getTime() };
+    const asOfMs = now.getTime();
+    const tally = new GroupHealthTally(catalog.catalog, rules.evaluator, asOfMs);
+    const key = healthGroupKey(rules.evaluator);
     // Pages sized so each statement takes about chunkTargetMs (a fixed pageSize when given): on PGlite,
-    // requests queued meanwhile get the connection between them.
+    // requests queued meanwhile get the connection between them. Each page is grouped by what the rules
+    // read, each group evaluated once, and the page's excluded accounts written by one INSERT ... SELECT;
+    // its statements share one snapshot, so what is counted is what is written.
     const sizer =
       options.pageSize !== undefined
         ? new ChunkSizer(Number.POSITIVE_INFINITY, options.pageSize, options.pageSize, options.pageSize)
-        : new ChunkSizer(options.chunkTargetMs ?? 1000, 1000, 200, 20_000);
-    // Attributes are read only when a rule looks at them; the observation time comes as epoch ms.
-    const attributes = rules.evaluator.usesFacts.has('attributes')
-      ? sql`attributes`
-      : sql`NULL::jsonb AS attributes`;
-    type Page = {
-      rows: {
-        account_id: string;
-        raw_status: string | null;
-        attributes: Record<string, unknown> | null;
-        observed: number;
-      }[];
-    };
-    const fetchPage = (after: string, pageSize: number): Promise<Page> =>
-      sizer.time('read', pageSize, () =>
-        sql<{
-          account_id: string;
-          raw_status: string | null;
-          attributes: Record<string, unknown> | null;
-          observed: number;
-        }>`
-        SELECT account_id, raw_status, ${attributes}, (extract(epoch FROM status_observed_at) * 1000)::float8 AS observed
-        FROM accounts WHERE tenant_id = ${tenantId} AND account_id > ${after} ORDER BY account_id LIMIT ${pageSize}
-      `.execute(db),
-      );
-    // The next page is read while this one is evaluated and its exclusions written.
-    let asked = sizer.size;
-    let next: Promise<Page> | undefined = fetchPage('', asked);
-    while (next) {
-      const page: Page = await next;
-      const last: string | undefined = page.rows.at(-1)?.account_id;
-      const full = page.rows.length === asked;
-      asked = sizer.size;
-      next = last !== undefined && full ? fetchPage(last, asked) : undefined;
-      const excludedIds: string[] = [];
-      const excludedReasons: string[] = [];
-      const excludedDecisions: number[] = [];
-      for (const r of page.rows) {
-        const account = {
-          id: r.account_id,
-          status: r.raw_status ?? undefined,
-          attributes: r.attributes ?? EMPTY,
-          statusObservedAt: r.observed,
-        };
-        const c = classifyStatus(account.status, catalog.catalog);
-        const e = evaluate(c, account, rules.evaluator, evaluateOptions);
-        tally.record(account, c, e);
-        if (!e.eligible) {
-          let d = decisions.get(e);
-          if (d === undefined) {
-            d = decisions.size;
-            decisions.set(e, d);
+        : new ChunkSizer(options.chunkTargetMs ?? 1000, 5000, 500, 250_000);
+    let after = '';
+    for (;;) {
+      const asked = sizer.size;
+      const page = await db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          const page = await sizer.time('read', asked, () =>
+            readHealthPage(trx, tenantId, key, asOfMs, after, asked),
+          );
+          const excluded: { group: HealthGroup; reason: string; decision: number }[] = [];
+          const failing = new Map<number, HealthGroup[]>();
+          for (const group of page.groups) {
+            const { eligibility, decision } = tally.add(group);
+            if (decision !== undefined) excluded.push({ group, reason: eligibility.reason, decision });
+            for (const r of eligibility.ruleErrors ?? []) {
+              const groups = failing.get(r.index) ?? [];
+              groups.push(group);
+              failing.set(r.index, groups);
+            }
           }
-          excludedIds.push(r.account_id);
-          excludedReasons.push(e.reason);
-          excludedDecisions.push(d);
-        }
-      }
-      if (excludedIds.length > 0) {
-        await sizer.time('write', excludedIds.length, () =>
-          sql`
-          INSERT INTO health_run_exclusions (tenant_id, run_id, account_id, reason, decision)
-          SELECT ${tenantId}, ${runId}, x.account_id, x.reason, x.decision
-          FROM unnest(${excludedIds}::text[], ${excludedReasons}::text[], ${excludedDecisions}::int[]) AS x(account_id, reason, decision)
-        `.execute(db),
-        );
-      }
+          // A failed rule's first sample accounts: the first ones of the page in its failing groups.
+          for (const [index, groups] of failing) {
+            const wanted = tally.samplesWanted(index);
+            if (wanted <= 0) continue;
+            const ids = await firstPageAccounts(
+              trx,
+              tenantId,
+              key,
+              asOfMs,
+              page,
+              groups.slice(0, wanted),
+              wanted,
+            );
+            tally.addSamples(index, ids);
+          }
+          await sizer.time('write', page.rows, () =>
+            writePageExclusions(trx, tenantId, runId, key, asOfMs, page, excluded),
+          );
+          return page;
+        });
+      if (page.last === undefined || page.rows < asked) break;
+      after = page.last;
     }
-    const summary: HealthRunSummary = { ...tally.summary(), decisions: [...decisions.keys()] };
+    const summary: HealthRunSummary = { ...tally.summary(), decisions: tally.decisions };
     await finishRun(db, tenantId, runId, { state: 'done', summary });
   } catch (error) {
     await finishRun(db, tenantId, runId, {

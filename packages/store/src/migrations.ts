@@ -271,6 +271,13 @@ CREATE TABLE outbound_attempts (
 );
 `,
   },
+  {
+    version: 25,
+    name: 'Unknown accounts by raw value, for the Unknown report',
+    sql: `
+CREATE INDEX accounts_unknown ON accounts (tenant_id, raw_status, unknown_reason, account_id) WHERE status_type = 'unknown';
+`,
+  },
 ];
 
 /** Applies the migrations not yet recorded; returns the versions applied now. */

@@ -20,7 +20,14 @@ export interface UnknownReport {
   }[];
 }
 
-/** Unknown accounts grouped by reason and raw value: the list of what to add to the catalog or fix at the source. */
+/** Sample account ids per Unknown value: the first ones in id order. */
+const SAMPLES = 5;
+
+/**
+ * Unknown accounts grouped by reason and raw value: the list of what to add to the catalog or fix at the
+ * source. Most first; counts from the partial index accounts_unknown
+ * (an index-only grouped count), samples by an index probe of each value.
+ */
 export async function unknownReport(
   db: Kysely<Database>,
   tenantId: string,
@@ -32,9 +39,34 @@ export async function unknownReport(
     n: number;
     samples: string[];
   }>`
-    SELECT raw_status, unknown_reason, count(*)::int AS n, (array_agg(account_id ORDER BY account_id))[1:5] AS samples
-    FROM accounts WHERE tenant_id = ${tenantId} AND status_type = 'unknown'
-    GROUP BY raw_status, unknown_reason ORDER BY n DESC, raw_status NULLS FIRST
+    WITH g AS (
+      SELECT raw_status, unknown_reason, count(*)::int AS n
+      FROM accounts WHERE tenant_id = ${tenantId} AND status_type = 'unknown'
+      GROUP BY raw_status, unknown_reason
+    )
+    SELECT g.raw_status, g.unknown_reason, g.n, s.samples
+    FROM g CROSS JOIN LATERAL (
+      SELECT coalesce(array_agg(x.account_id ORDER BY x.account_id), '{}') AS samples FROM (
+        (SELECT a.account_id FROM accounts a
+         WHERE g.raw_status IS NOT NULL AND g.unknown_reason IS NOT NULL
+           AND a.tenant_id = ${tenantId} AND a.status_type = 'unknown'
+           AND a.raw_status = g.raw_status AND a.unknown_reason = g.unknown_reason
+         ORDER BY a.account_id LIMIT ${SAMPLES})
+        UNION ALL
+        (SELECT a.account_id FROM accounts a
+         WHERE g.raw_status IS NULL AND g.unknown_reason IS NOT NULL
+           AND a.tenant_id = ${tenantId} AND a.status_type = 'unknown'
+           AND a.raw_status IS NULL AND a.unknown_reason = g.unknown_reason
+         ORDER BY a.account_id LIMIT ${SAMPLES})
+        UNION ALL
+        (SELECT a.account_id FROM accounts a
+         WHERE g.unknown_reason IS NULL
+           AND a.tenant_id = ${tenantId} AND a.status_type = 'unknown'
+           AND a.raw_status IS NOT DISTINCT FROM g.raw_status AND a.unknown_reason IS NULL
+         ORDER BY a.account_id LIMIT ${SAMPLES})
+      ) x
+    ) s
+    ORDER BY g.n DESC, g.raw_status NULLS FIRST, g.unknown_reason
   `.execute(db);
   const byReason: Record<UnknownReason, number> = {
     missing: 0,

@@ -1,0 +1,96 @@
+import { type Catalog, defaultCatalog, defineCatalog } from '@statuskit/core';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from './open-store.js';
+import { openTestStore, testEngines } from './testing.js';
+
+/** The report as one grouped statement over every Unknown account: the oracle. */
+async function straightforwardReport(store: Store, tenantId: string, limit: number) {
+  const rows = await sql<{ raw_status: string | null; unknown_reason: string; n: number; samples: string[] }>`
+    SELECT raw_status, unknown_reason, count(*)::int AS n, (array_agg(account_id ORDER BY account_id))[1:5] AS samples
+    FROM accounts WHERE tenant_id = ${tenantId} AND status_type = 'unknown'
+    GROUP BY raw_status, unknown_reason ORDER BY n DESC, raw_status NULLS FIRST, unknown_reason
+  `.execute(store.db);
+  const byReason: Record<string, number> = { missing: 0, empty: 0, 'not-in-catalog': 0, 'not-a-string': 0 };
+  let total = 0;
+  for (const r of rows.rows) {
+    byReason[r.unknown_reason] = (byReason[r.unknown_reason] ?? 0) + r.n;
+    total += r.n;
+  }
+  return {
+    total,
+    byReason,
+    values: rows.rows.slice(0, limit).map((r) => ({
+      value: r.raw_status,
+      reason: r.unknown_reason,
+      count: r.n,
+      sampleAccountIds: r.samples,
+    })),
+  };
+}
+
+function random(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { int: (n: number) => Math.floor(next() * n), next };
+}
+
+describe.each(testEngines())('the Unknown report on %s', (engine) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openTestStore(engine);
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it.each([1, 2, 3])(
+    'counts and samples as the straightforward query on a random tenant (seed %i)',
+    async (seed) => {
+      const rnd = random(seed);
+      const tenantId = (await store.createTenant({ name: `unknown ${seed}` })).id;
+      const statuses = [
+        null,
+        '',
+        'Gold',
+        'Silver',
+        'gold',
+        'Pro',
+        'Cancelled',
+        'Trial',
+        ...Array.from({ length: 30 }, (_, i) => `v${i}`),
+      ];
+      const updates = Array.from({ length: 800 }, (_, i) => ({
+        accountId: `a${rnd.int(1e9).toString(36)}${i}`,
+        // Skewed, so counts differ and some values tie.
+        status: statuses[Math.min(rnd.int(statuses.length), rnd.int(statuses.length))] as string | null,
+      }));
+      for (let i = 0; i < updates.length; i += 200)
+        await store.applyStatusUpdates(tenantId, updates.slice(i, i + 200));
+      const expectSame = async () => {
+        for (const limit of [100, 3]) {
+          const report = await store.unknownReport(tenantId, limit);
+          expect(report).toEqual(await straightforwardReport(store, tenantId, limit));
+        }
+        return store.unknownReport(tenantId);
+      };
+      const before = await expectSame();
+      expect(before.byReason.missing).toBeGreaterThan(0);
+      expect(before.byReason.empty).toBeGreaterThan(0);
+      expect(before.values.some((v) => v.sampleAccountIds.length === 5)).toBe(true);
+      // A catalog change re-classifies: Gold becomes known, the report follows.
+      const gold: Catalog = defineCatalog({
+        statuses: [...defaultCatalog.toJSON().statuses, { value: 'Gold', type: 'paying' }],
+      });
+      await store.putCatalog(tenantId, gold);
+      const after = await expectSame();
+      expect(after.values.some((v) => v.value === 'Gold')).toBe(false);
+    },
+  );
+});
