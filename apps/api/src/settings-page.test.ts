@@ -86,6 +86,8 @@ describe.skipIf(!haveBrowser)('settings page in Chromium', () => {
       await page.goto('about:blank');
       await page.goto(`${server.url}/settings${hash}`);
       await until(() => page.getByLabel('Value of status 1', { exact: true }).inputValue()).toBe('Trial');
+      // The page loads its other sections after the catalog, then places focus: start after that.
+      await until(() => page.evaluate(() => document.body.dataset.loaded ?? '')).toBe('yes');
     };
   }
   const open = async (hash = '') => (await freshTenant(hash))();

@@ -376,7 +376,8 @@ function storeApi(
       async (tenantId: string, updates: readonly IncomingUpdate[], options?: IngestOptions) => {
         tenant(tenantId);
         const outcome = await applyStatusUpdates(db, config, tenantId, updates, options);
-        if (outcome.kind === 'applied') await freshenStatistics(db, ['accounts', 'status_events']);
+        if (outcome.kind === 'applied')
+          await freshenStatistics(db, ['accounts', 'status_events'], { vacuum: false });
         return outcome;
       },
     ),

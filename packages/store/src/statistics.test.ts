@@ -33,7 +33,8 @@ describe.each(testEngines())('planner statistics after bulk changes on %s', (eng
     const run = await store.runHealth(id, { trigger: 'manual' });
     expect(run?.summary?.eligible).toBe(5000);
     expect(await reltuples(store, 'accounts')).toBeGreaterThanOrEqual(5000);
-    expect(await staleTables(store.db, ['accounts'])).toEqual([]);
+    // Not asked again whether the table is stale: PostgreSQL reports a session's row counts up to a second
+    // late, so the load's own inserts may land after the store's VACUUM ANALYZE and count as changes since.
   });
 
   it('a batch through the ingest path that grows the tables by a large share analyzes them', async () => {
@@ -43,8 +44,9 @@ describe.each(testEngines())('planner statistics after bulk changes on %s', (eng
       id,
       Array.from({ length: 3000 }, (_, i) => ({ accountId: `b${i}`, status: 'Trial' })),
     );
+    // The gathered statistics count the batch (whether the table still looks stale right after depends on
+    // when PostgreSQL reports the batch's row counts: up to a second late).
     expect(await reltuples(store, 'status_events')).toBeGreaterThan(Math.max(before, 0));
-    expect(await staleTables(store.db, ['accounts', 'status_events'])).toEqual([]);
   });
 
   it('lists distinct raw statuses by a skip scan, NULL and empty included', async () => {

@@ -49,13 +49,16 @@ export async function staleTables(
 const running = new WeakMap<object, Map<string, Promise<void>>>();
 
 /**
- * Runs ANALYZE on the tables that a bulk change left without fresh statistics (see staleTables). PGlite
+ * Runs VACUUM (ANALYZE) on the tables that a bulk change left without fresh statistics (see staleTables). PGlite
  * has no autovacuum and PostgreSQL's may be off or late: without statistics, plans over a million rows
- * turn into repeated full scans. One ANALYZE per table at a time in this process. Returns what it analyzed.
+ * turn into repeated full scans. `vacuum: false` (a request's own path, such as an ingest batch) runs ANALYZE
+ * alone, whose cost is bounded by its sample; VACUUM reads the whole table. One at a time per table in this
+ * process. Returns what it analyzed.
  */
 export async function freshenStatistics(
   db: Kysely<Database>,
   tables: readonly BulkTable[] = BULK_TABLES,
+  { vacuum = true }: { vacuum?: boolean } = {},
 ): Promise<BulkTable[]> {
   const stale = await staleTables(db, tables);
   let inFlight = running.get(db);
@@ -66,13 +69,16 @@ export async function freshenStatistics(
   const flights = inFlight;
   await Promise.all(
     stale.map((table) => {
-      let p = flights.get(table);
+      const key = vacuum ? `vacuum:${table}` : table;
+      let p = flights.get(key);
       if (!p) {
-        p = sql`ANALYZE ${sql.table(table)}`
+        // VACUUM too: it sets the visibility map (index-only scans, such as the Unknown report's counts,
+        // read the heap of every row until it is set) and reclaims the rows a bulk update left dead.
+        p = (vacuum ? sql`VACUUM (ANALYZE) ${sql.table(table)}` : sql`ANALYZE ${sql.table(table)}`)
           .execute(db)
           .then(() => undefined)
-          .finally(() => flights.delete(table));
-        flights.set(table, p);
+          .finally(() => flights.delete(key));
+        flights.set(key, p);
       }
       return p;
     }),

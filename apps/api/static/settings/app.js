@@ -21,6 +21,7 @@ const SECTIONS = [
 function showKeyForm(problem) {
   $('key-form').hidden = false;
   $('signed-in').hidden = true;
+  delete document.body.dataset.loaded;
   for (const id of SECTIONS) $(id).hidden = true;
   forgetUnknown();
   say('message', problem ?? '', problem ? 'error' : '');
@@ -37,6 +38,8 @@ async function open() {
   await loadWebhooks();
   $('signed-in').hidden = false;
   if (!showUnknownFromFragment()) focusFirst('catalog-title');
+  // Every section is loaded and focus is placed: what a person (or a test) may start from.
+  document.body.dataset.loaded = 'yes';
 }
 
 function handle(error) {
