@@ -19,8 +19,9 @@ RUN npm install --global npm@11.19.1 \
  && npm ci --ignore-scripts \
  && npx turbo run build --filter=@statuskit/api... --output-logs=errors-only
 # Only what the API runs: its build and static files, the built workspace packages it imports, and the
-# production dependencies of those three (no dev tools, no optional peers such as vitest, no pino-pretty).
-# Every workspace's package.json comes along so `npm ci` finds the tree its lockfile describes.
+# production dependencies of those (no dev tools, no optional peers such as vitest, no pino-pretty). The
+# Stripe and Chargebee mappers map inbound billing webhooks. Every workspace's package.json comes along so
+# `npm ci` finds the tree its lockfile describes.
 RUN mkdir -p /prod/apps/api /prod/packages/core /prod/packages/store \
  && cp package.json package-lock.json .npmrc /prod/ \
  && for manifest in packages/*/package.json apps/*/package.json examples/*/package.json; do \
@@ -29,6 +30,7 @@ RUN mkdir -p /prod/apps/api /prod/packages/core /prod/packages/store \
  && cp -R apps/api/dist apps/api/static /prod/apps/api/ \
  && cp -R packages/core/dist /prod/packages/core/ \
  && cp -R packages/store/dist /prod/packages/store/ \
+ && for mapper in mapper-stripe mapper-chargebee; do cp -R "packages/$mapper/dist" "/prod/packages/$mapper/"; done \
  && cd /prod \
  && npm ci --omit=dev --omit=optional --workspace @statuskit/api --include-workspace-root=false --ignore-scripts \
  && npm cache clean --force
