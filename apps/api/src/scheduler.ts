@@ -1,4 +1,5 @@
 import type { Store } from '@statuskit/store';
+import { finishOrAbandon } from './finish-or-abandon.js';
 import type { Logger } from './logger.js';
 
 export interface SchedulerOptions {
@@ -80,12 +81,7 @@ export function startHealthScheduler(store: Store, options: SchedulerOptions = {
     async stop(abandon) {
       stopped = true;
       clearInterval(timer);
-      if (!running) return true;
-      if (abandon?.aborted) return false;
-      const abandoned = new Promise<false>((resolve) =>
-        abandon?.addEventListener('abort', () => resolve(false), { once: true }),
-      );
-      return Promise.race([running.then(() => true as const), abandoned]);
+      return finishOrAbandon(running, abandon);
     },
   };
 }

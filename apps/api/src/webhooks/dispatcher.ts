@@ -1,4 +1,5 @@
 import type { ClaimedDelivery, RetryPolicy, Store } from '@statuskit/store';
+import { finishOrAbandon } from '../finish-or-abandon.js';
 import type { Logger } from '../logger.js';
 import { sendWebhook } from './send.js';
 import { retryDelayMs, type WebhookSettings } from './settings.js';
@@ -106,12 +107,7 @@ export function startWebhookDispatcher(
     async stop(abandon) {
       stopped = true;
       clearInterval(timer);
-      if (!running) return true;
-      if (abandon?.aborted) return false;
-      const abandoned = new Promise<false>((resolve) =>
-        abandon?.addEventListener('abort', () => resolve(false), { once: true }),
-      );
-      return Promise.race([running.then(() => true as const), abandoned]);
+      return finishOrAbandon(running, abandon);
     },
   };
 }
