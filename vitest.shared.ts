@@ -1,3 +1,4 @@
+import { basename, join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { timeoutScale } from './packages/test-support/src/timeouts.js';
 
@@ -16,5 +17,14 @@ export default defineConfig({
     testTimeout: Math.ceil(60_000 * scale),
     hookTimeout: Math.ceil(60_000 * scale),
     env: { STATUSKIT_TEST_TIMEOUT_SCALE: String(scale) },
+    // `npm test` (scripts/test.mjs) asks every package for its per-test durations, to print the slowest.
+    reporters: timingsFile() ? ['default', ['json', { outputFile: timingsFile() }]] : ['default'],
   },
 });
+
+/** Where this package's per-test durations go when `npm test` collects them (STATUSKIT_TEST_TIMINGS, a folder). */
+function timingsFile(): string | undefined {
+  const folder = process.env.STATUSKIT_TEST_TIMINGS;
+  // vitest runs in the package's folder, whose name is unique in the workspace (packages/core, apps/api, ...).
+  return folder ? join(folder, `${basename(process.cwd())}.json`) : undefined;
+}

@@ -5,13 +5,18 @@
 // followed, when something failed, by the failing tasks. Exits non-zero if any test, test file or task
 // failed. Extra arguments go to turbo (`npm test -- --filter=@statuskit/core`).
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape that starts an ANSI colour code
 const ansi = /\x1b\[[0-9;]*m/g;
 const args = ['run', 'test', '--continue', ...process.argv.slice(2)];
+// Every package's vitest writes its per-test durations here (vitest.shared.ts), for the slowest-tests list.
+const timings = mkdtempSync(join(tmpdir(), 'statuskit-test-timings-'));
 const turbo = spawn('turbo', args, {
   stdio: ['inherit', 'pipe', 'pipe'],
-  env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env },
+  env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env, STATUSKIT_TEST_TIMINGS: timings },
 });
 
 const totals = { passed: 0, failed: 0, skipped: 0, failedFiles: 0 };
@@ -62,6 +67,37 @@ turbo.on('close', (code) => {
   process.stdout.write(
     `\ntests: ${passed} passed, ${failed} failed${extra.length ? ` (${extra.join('; ')})` : ''}\n`,
   );
+  printSlowest(10);
   const ok = code === 0 && failed === 0 && failedFiles === 0;
   process.exit(ok ? 0 : code || 1);
 });
+
+/** The slowest tests of this run (packages replayed from turbo's cache ran nothing and are not listed). */
+function printSlowest(count) {
+  const tests = [];
+  for (const file of readdirSync(timings)) {
+    try {
+      const report = JSON.parse(readFileSync(join(timings, file), 'utf8'));
+      for (const suite of report.testResults ?? []) {
+        for (const test of suite.assertionResults ?? []) {
+          if (typeof test.duration === 'number') {
+            tests.push({
+              ms: test.duration,
+              where: relative(process.cwd(), suite.name),
+              name: test.fullName,
+            });
+          }
+        }
+      }
+    } catch {
+      // a package that crashed before writing its report: its failure is already counted above
+    }
+  }
+  rmSync(timings, { recursive: true, force: true });
+  if (tests.length === 0) return;
+  tests.sort((a, b) => b.ms - a.ms);
+  process.stdout.write(`slowest ${Math.min(count, tests.length)} tests:\n`);
+  for (const { ms, where, name } of tests.slice(0, count)) {
+    process.stdout.write(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${where} > ${name}\n`);
+  }
+}

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { classifyStatus, defaultCatalog } from '@statuskit/core';
 import { openStore } from '@statuskit/store';
 import pg from 'pg';
+import { deriveKeptTables } from '../src/testing/million-scenario.mjs';
 
 const ACCOUNTS = Number(process.env.BENCH_CONTENTION_ACCOUNTS ?? 300_000);
 const EVENTS = Number(process.env.BENCH_CONTENTION_EVENTS ?? 900_000);
@@ -56,6 +57,7 @@ async function seed(store) {
       JOIN ${classesSql} ON c.k = (i + e) % 6
       JOIN (VALUES ${classes.join(', ')}) AS p(k, raw, status, type, plan, trial, nc, ur) ON p.k = (i + e + 5) % 6`);
   }
+  await deriveKeptTables((text, parameters) => store.db.executeQuery({ sql: text, parameters }), 'bench');
   await run('ANALYZE');
   return key;
 }

@@ -1,6 +1,7 @@
 import type { Catalog, StatusType, UnknownReason } from '@statuskit/core';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { rawStatusCounts } from './status-counts.js';
 
 type TypeCounts = Record<StatusType, number>;
 
@@ -38,27 +39,25 @@ export interface AccountCounts {
 const types = (): TypeCounts => ({ free: 0, paying: 0, cancelled: 0 });
 
 /**
- * Counts a tenant's accounts by their current classification (kept up to date on every write and catalog
- * change), in one grouped scan of the tenant's accounts.
+ * Counts a tenant's accounts by their current classification, from the per-raw-status counts (one row
+ * per distinct raw value, not a scan of the accounts).
  */
 export async function accountCounts(
   db: Kysely<Database>,
   tenantId: string,
   catalog: Catalog,
 ): Promise<AccountCounts> {
-  const rows = await sql<{
-    status_type: StatusType | 'unknown';
-    status: string | null;
-    plan: string | null;
-    trial: boolean;
-    non_customer: boolean;
-    unknown_reason: UnknownReason | null;
-    n: number;
-  }>`
-    SELECT status_type, status, plan, trial, non_customer, unknown_reason, count(*)::int AS n
-    FROM accounts WHERE tenant_id = ${tenantId}
-    GROUP BY status_type, status, plan, trial, non_customer, unknown_reason
-  `.execute(db);
+  // Each raw value classified with the catalog the accounts are classified with (re-classification
+  // follows every catalog change in its transaction), so these are the counts of their stored classes.
+  const rows = (await rawStatusCounts(db, tenantId, catalog)).map(({ accounts, classification: c }) => ({
+    status_type: c.statusType,
+    status: c.status ?? null,
+    plan: c.plan ?? null,
+    trial: c.trial,
+    non_customer: c.nonCustomer,
+    unknown_reason: c.unknownReason ?? null,
+    n: accounts,
+  }));
 
   const byType = { ...types(), unknown: 0 };
   const customers = { total: 0, byType: types(), trial: 0 };
@@ -83,7 +82,7 @@ export async function accountCounts(
     });
   }
   let total = 0;
-  for (const r of rows.rows) {
+  for (const r of rows) {
     total += r.n;
     byType[r.status_type] += r.n;
     if (r.status_type === 'unknown') {

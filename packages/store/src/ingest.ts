@@ -97,6 +97,33 @@ async function addDayChanges(
   `.execute(db);
 }
 
+/**
+ * Moves a batch's changed accounts between raw statuses in account_status_counts, in the ingest
+ * transaction: each change adds one to its new value and, unless the account is new, takes one from its
+ * old value. Ingest holds the tenant's lock (lockTenant), so one tenant's rows change one batch at a time.
+ */
+async function addStatusCounts(
+  db: Kysely<Database>,
+  tenantId: string,
+  events: readonly { kind: string; from: string | null; to: string | null; fromType: string | null }[],
+): Promise<void> {
+  const delta = new Map<string | null, number>();
+  const move = (raw: string | null, by: number) => delta.set(raw, (delta.get(raw) ?? 0) + by);
+  for (const e of events) {
+    if (e.kind !== 'change') continue;
+    move(e.to, 1);
+    if (e.fromType !== null) move(e.from, -1);
+  }
+  const rows = [...delta].filter(([, n]) => n !== 0).map(([raw_status, n]) => ({ raw_status, n }));
+  if (rows.length === 0) return;
+  await sql`
+    INSERT INTO account_status_counts (tenant_id, raw_status, n)
+    SELECT ${tenantId}, c.raw_status, c.n
+    FROM json_to_recordset(${JSON.stringify(rows)}::json) AS c(raw_status text, n bigint)
+    ON CONFLICT (tenant_id, raw_status) DO UPDATE SET n = account_status_counts.n + EXCLUDED.n
+  `.execute(db);
+}
+
 const toDate = (v: Date | string | undefined, fallback: Date) =>
   v === undefined ? fallback : v instanceof Date ? v : new Date(v);
 
@@ -328,6 +355,7 @@ export async function applyStatusUpdates(
       `.execute(trx);
     }
     await addDayChanges(trx, tenantId, events);
+    await addStatusCounts(trx, tenantId, events);
     // Outbound webhooks: the changes' events go to the outbox in this same transaction.
     await enqueueStatusEvents(trx, tenantId, catalog, events, receivedAt);
     const result: IngestResult = { results, counts };

@@ -424,7 +424,7 @@ function storeApi(
     ),
     unknownReport: bulk(async (tenantId: string, limit?: number) => {
       tenant(tenantId);
-      return unknownReport(db, tenantId, limit);
+      return unknownReport(db, tenantId, (await config.catalog(db, tenantId)).catalog, limit);
     }),
     accountCounts: bulk(async (tenantId: string) => {
       tenant(tenantId);

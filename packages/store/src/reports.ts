@@ -7,6 +7,7 @@ import {
 } from '@statuskit/core';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
+import { rawStatusCounts } from './status-counts.js';
 
 export interface UnknownReport {
   readonly total: number;
@@ -25,49 +26,16 @@ const SAMPLES = 5;
 
 /**
  * Unknown accounts grouped by reason and raw value: the list of what to add to the catalog or fix at the
- * source. Most first; counts from the partial index accounts_unknown
- * (an index-only grouped count), samples by an index probe of each value.
+ * source. Most first. Counts from account_status_counts (one row per raw value, classified with the
+ * catalog the accounts are classified with); samples by a probe of accounts_by_raw_status for each listed
+ * value (every account of one raw value is in the same class).
  */
 export async function unknownReport(
   db: Kysely<Database>,
   tenantId: string,
+  catalog: Catalog,
   limit = 100,
 ): Promise<UnknownReport> {
-  const rows = await sql<{
-    raw_status: string | null;
-    unknown_reason: UnknownReason;
-    n: number;
-    samples: string[];
-  }>`
-    WITH g AS (
-      SELECT raw_status, unknown_reason, count(*)::int AS n
-      FROM accounts WHERE tenant_id = ${tenantId} AND status_type = 'unknown'
-      GROUP BY raw_status, unknown_reason
-    )
-    SELECT g.raw_status, g.unknown_reason, g.n, s.samples
-    FROM g CROSS JOIN LATERAL (
-      SELECT coalesce(array_agg(x.account_id ORDER BY x.account_id), '{}') AS samples FROM (
-        (SELECT a.account_id FROM accounts a
-         WHERE g.raw_status IS NOT NULL AND g.unknown_reason IS NOT NULL
-           AND a.tenant_id = ${tenantId} AND a.status_type = 'unknown'
-           AND a.raw_status = g.raw_status AND a.unknown_reason = g.unknown_reason
-         ORDER BY a.account_id LIMIT ${SAMPLES})
-        UNION ALL
-        (SELECT a.account_id FROM accounts a
-         WHERE g.raw_status IS NULL AND g.unknown_reason IS NOT NULL
-           AND a.tenant_id = ${tenantId} AND a.status_type = 'unknown'
-           AND a.raw_status IS NULL AND a.unknown_reason = g.unknown_reason
-         ORDER BY a.account_id LIMIT ${SAMPLES})
-        UNION ALL
-        (SELECT a.account_id FROM accounts a
-         WHERE g.unknown_reason IS NULL
-           AND a.tenant_id = ${tenantId} AND a.status_type = 'unknown'
-           AND a.raw_status IS NOT DISTINCT FROM g.raw_status AND a.unknown_reason IS NULL
-         ORDER BY a.account_id LIMIT ${SAMPLES})
-      ) x
-    ) s
-    ORDER BY g.n DESC, g.raw_status NULLS FIRST, g.unknown_reason
-  `.execute(db);
   const byReason: Record<UnknownReason, number> = {
     missing: 0,
     empty: 0,
@@ -75,17 +43,49 @@ export async function unknownReport(
     'not-a-string': 0,
   };
   let total = 0;
-  for (const r of rows.rows) {
-    byReason[r.unknown_reason] += r.n;
-    total += r.n;
+  const unknown: { raw: string | null; reason: UnknownReason; n: number }[] = [];
+  for (const { raw, accounts, classification: c } of await rawStatusCounts(db, tenantId, catalog)) {
+    if (c.statusType !== 'unknown') continue;
+    byReason[c.unknownReason] += accounts;
+    total += accounts;
+    unknown.push({ raw, reason: c.unknownReason, n: accounts });
   }
+  if (unknown.length === 0 || limit <= 0) return { total, byReason, values: [] };
+  // Ordered in SQL (the database's collation breaks ties, as everywhere else values are sorted).
+  const rows = await sql<{
+    raw_status: string | null;
+    unknown_reason: UnknownReason;
+    n: number;
+    samples: string[];
+  }>`
+    WITH g AS (
+      SELECT CASE WHEN v.raw_null THEN NULL ELSE v.raw END AS raw_status, v.reason AS unknown_reason, v.n
+      FROM json_to_recordset(${JSON.stringify(unknown.map((u) => ({ raw: u.raw ?? '', raw_null: u.raw === null, reason: u.reason, n: u.n })))}::json)
+           AS v(raw text, raw_null boolean, reason text, n float8)
+      ORDER BY v.n DESC, raw_status NULLS FIRST, v.reason
+      LIMIT ${limit}
+    )
+    SELECT g.raw_status, g.unknown_reason, g.n, s.samples
+    FROM g CROSS JOIN LATERAL (
+      SELECT coalesce(array_agg(x.account_id ORDER BY x.account_id), '{}') AS samples FROM (
+        (SELECT a.account_id FROM accounts a
+         WHERE g.raw_status IS NOT NULL AND a.tenant_id = ${tenantId} AND a.raw_status = g.raw_status
+         ORDER BY a.account_id LIMIT ${SAMPLES})
+        UNION ALL
+        (SELECT a.account_id FROM accounts a
+         WHERE g.raw_status IS NULL AND a.tenant_id = ${tenantId} AND a.raw_status IS NULL
+         ORDER BY a.account_id LIMIT ${SAMPLES})
+      ) x
+    ) s
+    ORDER BY g.n DESC, g.raw_status NULLS FIRST, g.unknown_reason
+  `.execute(db);
   return {
     total,
     byReason,
-    values: rows.rows.slice(0, limit).map((r) => ({
+    values: rows.rows.map((r) => ({
       value: r.raw_status,
       reason: r.unknown_reason,
-      count: r.n,
+      count: Number(r.n),
       sampleAccountIds: r.samples,
     })),
   };

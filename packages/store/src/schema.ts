@@ -77,6 +77,14 @@ export interface StatusDayChangesTable {
   n: number;
 }
 
+/** How many of a tenant's accounts hold each raw status (null: missing) now; kept by ingest. */
+export interface AccountStatusCountsTable {
+  tenant_id: string;
+  raw_status: string | null;
+  /** bigint in the table; read it as n::float8 (node-postgres returns bigint as a string). */
+  n: number;
+}
+
 export interface IdempotencyKeysTable {
   tenant_id: string;
   idempotency_key: string;
@@ -176,6 +184,7 @@ export interface Database {
   accounts: AccountsTable;
   status_events: StatusEventsTable;
   status_day_changes: StatusDayChangesTable;
+  account_status_counts: AccountStatusCountsTable;
   idempotency_keys: IdempotencyKeysTable;
   health_runs: HealthRunsTable;
   health_run_exclusions: HealthRunExclusionsTable;

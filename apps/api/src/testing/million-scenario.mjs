@@ -2,7 +2,7 @@
 // (3 x accounts status events over about two years), a catalog of 16 statuses and raw values the catalog
 // does not know (Gold, Silver, empty, missing), and a few attributes. Loaded by bulk SQL through the
 // store's connection (the load is not what is measured); every table the store keeps (accounts,
-// status_events, status_day_changes) ends as ingest would have left it. Used by
+// status_events, status_day_changes, account_status_counts) ends as ingest would have left it. Used by
 // bench/million.bench.mjs at full size and by src/million-scenario.test.ts at a small one.
 import { classifyStatus, defaultCatalog, defineCatalog } from '@statuskit/core';
 
@@ -95,11 +95,24 @@ export async function loadScenario(query, tenantId, accounts, now = new Date()) 
       [tenantId, lo, origin, values, hi],
     );
   }
+  await deriveKeptTables(query, tenantId);
+  return events;
+}
+
+/**
+ * Fills the tables ingest keeps beside accounts and status_events (per-day changes, accounts per raw
+ * status) from those two, for a tenant loaded by bulk SQL.
+ */
+export async function deriveKeptTables(query, tenantId) {
   await query(
     `INSERT INTO status_day_changes (tenant_id, day, created, from_status, to_status, n)
      SELECT tenant_id, floor(extract(epoch FROM observed_at) / 86400)::int, from_type IS NULL, from_status, to_status, count(*)::int
      FROM status_events WHERE tenant_id = $1 AND kind = 'change' GROUP BY 1, 2, 3, 4, 5`,
     [tenantId],
   );
-  return events;
+  await query(
+    `INSERT INTO account_status_counts (tenant_id, raw_status, n)
+     SELECT tenant_id, raw_status, count(*) FROM accounts WHERE tenant_id = $1 GROUP BY 1, 2`,
+    [tenantId],
+  );
 }
