@@ -1,3 +1,5 @@
+import { measuringWaits } from './work-context.js';
+
 /**
  * How many rows (or days) the next chunk of long work takes, so that each of its statements runs about
  * `targetMs`: on PGlite's one connection, queued requests get it between chunks, so the chunk's length is
@@ -21,12 +23,15 @@ export class ChunkSizer {
     return this.#size;
   }
 
-  /** Runs one statement of `units` rows (or days) of kind `kind`, and learns what it cost. */
+  /**
+   * Runs one statement of `units` rows (or days) of kind `kind`, and learns what it cost: its time less what
+   * it waited for PGlite's connection (other work's length, not this statement's).
+   */
   async time<T>(kind: string, units: number, statement: () => Promise<T>): Promise<T> {
     const started = performance.now();
-    const result = await statement();
-    this.observe(kind, units, performance.now() - started);
-    return result;
+    const { value, waitedMs } = await measuringWaits(statement);
+    this.observe(kind, units, performance.now() - started - waitedMs);
+    return value;
   }
 
   observe(kind: string, units: number, ms: number): void {

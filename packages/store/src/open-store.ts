@@ -29,7 +29,6 @@ import {
 } from './health-runs.js';
 import { applyStatusUpdates, type IncomingUpdate, type IngestOptions } from './ingest.js';
 import { checkJson, checkKeys, refuse, textIssues } from './input-checks.js';
-import { chunkedDailyMetrics } from './metrics-chunks.js';
 import { migrate, schemaVersion } from './migrations.js';
 import {
   type AttemptOutcome,
@@ -45,7 +44,7 @@ import {
 } from './outbound-deliveries.js';
 import { stoppableQueries } from './pg-cancel.js';
 import { PGliteDialect } from './pglite-dialect.js';
-import { unknownReport } from './reports.js';
+import { dailyMetrics, unknownReport } from './reports.js';
 import {
   firstAccountsOfGroups,
   type RuleInputGroup,
@@ -434,7 +433,7 @@ function storeApi(
       tenant(tenantId);
       checkDay(from, to);
       const { catalog } = await config.catalog(db, tenantId);
-      return chunkedDailyMetrics(db, tenantId, catalog, from, to, chunkTargetMs);
+      return dailyMetrics(db, tenantId, catalog, from, to);
     }),
     /**
      * Runs the health calculation in short chunks (long work's lane). A run is not bound to the request that

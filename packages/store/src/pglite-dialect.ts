@@ -106,6 +106,7 @@ class PGliteDriver implements Driver {
       this.#held = true;
       return this.#connection;
     }
+    const queuedAt = performance.now();
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, work };
       const queue = this.#queues[work?.lane ?? 'read'];
@@ -123,6 +124,7 @@ class PGliteDriver implements Driver {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
     });
+    if (work?.waited) work.waited.ms += performance.now() - queuedAt;
     this.#held = true;
     return this.#connection;
   }

@@ -130,26 +130,31 @@ export async function dailyMetrics(
   const end = new Date(dayStart(to).getTime() + DAY_MS);
   const startDay = Math.round(start.getTime() / DAY_MS);
   const endDay = Math.round(end.getTime() / DAY_MS);
-  const before = await sql<{ status: string | null; n: number }>`
-    SELECT status, sum(n)::int AS n FROM (
+  // One statement, so one snapshot on either engine: the changes before the range summed per raw status
+  // (rows marked `before`), then the range's changes day by day: O(days x raw status pairs) rows.
+  const rows = await sql<{
+    before: boolean;
+    day: number | null;
+    created: boolean;
+    from_status: string | null;
+    to_status: string | null;
+    n: number;
+  }>`
+    SELECT true AS before, NULL::int AS day, false AS created, NULL::text AS from_status, status AS to_status,
+           sum(n)::float8 AS n
+    FROM (
       SELECT to_status AS status, n FROM status_day_changes WHERE tenant_id = ${tenantId} AND day < ${startDay}
       UNION ALL
       SELECT from_status AS status, -n FROM status_day_changes
       WHERE tenant_id = ${tenantId} AND day < ${startDay} AND NOT created
     ) changes
     GROUP BY status
-  `.execute(db);
-  const during = await sql<{
-    day: number;
-    created: boolean;
-    from_status: string | null;
-    to_status: string | null;
-    n: number;
-  }>`
-    SELECT day, created, from_status, to_status, n FROM status_day_changes
+    UNION ALL
+    SELECT false, day, created, from_status, to_status, n::float8 FROM status_day_changes
     WHERE tenant_id = ${tenantId} AND day >= ${startDay} AND day < ${endDay}
-    ORDER BY day
+    ORDER BY 1 DESC, 2
   `.execute(db);
+  const during = rows.rows.filter((r) => !r.before);
 
   const classifications = new Map<string | null, Classification>();
   const classify = (raw: string | null) => {
@@ -162,7 +167,7 @@ export async function dailyMetrics(
   };
   const state = new Map<string | null, number>();
   const add = (raw: string | null, n: number) => state.set(raw, (state.get(raw) ?? 0) + n);
-  for (const r of before.rows) add(r.status, Number(r.n));
+  for (const r of rows.rows) if (r.before) add(r.to_status, Number(r.n));
   const out: DayMetrics[] = [];
   let next = 0;
   for (let day = startDay; day < endDay; day++) {
@@ -170,8 +175,8 @@ export async function dailyMetrics(
     let churn = 0;
     let reactivations = 0;
     let planChanges = 0;
-    for (; next < during.rows.length && Number(during.rows[next]?.day) === day; next++) {
-      const r = during.rows[next] as (typeof during.rows)[number];
+    for (; next < during.length && Number(during[next]?.day) === day; next++) {
+      const r = during[next] as (typeof during)[number];
       const n = Number(r.n);
       add(r.to_status, n);
       if (!r.created) add(r.from_status, -n);

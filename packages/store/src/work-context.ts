@@ -36,6 +36,8 @@ export interface Work {
   /** Epoch ms after which no new statement starts (the timer behind `signal` cannot fire while PGlite runs). */
   readonly deadline?: number | undefined;
   readonly timeoutMs?: number | undefined;
+  /** Where PGlite's queue adds the time this work waited for the connection (see measuringWaits). */
+  readonly waited?: { ms: number } | undefined;
 }
 
 const storage = new AsyncLocalStorage<Work>();
@@ -59,6 +61,17 @@ export function inLane<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
   const work = currentWork();
   if (work?.lane === lane) return fn();
   return storage.run({ ...work, lane }, fn);
+}
+
+/**
+ * Runs `fn` and returns, beside its result, how long its statements waited in PGlite's queue for the
+ * connection: a chunk's own cost is its time less that wait, which depends on the other work running.
+ */
+export async function measuringWaits<T>(fn: () => Promise<T>): Promise<{ value: T; waitedMs: number }> {
+  const waited = { ms: 0 };
+  const work = currentWork();
+  const value = await storage.run({ ...work, lane: work?.lane ?? 'read', waited }, fn);
+  return { value, waitedMs: waited.ms };
 }
 
 /** Runs `fn` as work of its own: no deadline, no client to go away (a health run finishes once started). */
