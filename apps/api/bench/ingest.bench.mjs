@@ -30,37 +30,30 @@ function rows(pass) {
 // The raw paths write the same rows into the same tables (the store's schema, indexes included): the
 // account with its classification columns, and one status event per update, in one statement per batch.
 const STAGE_COLUMNS =
-  'account_id text, raw_status text, status text, status_type text, plan text, trial boolean, non_customer boolean, unknown_reason text, observed_at timestamptz, source text';
+  'account_id text, raw_status text, status_type text, observed_at timestamptz, source text';
+// The class of a raw value before the update (the event's from_type), as the store reads it: from the catalog.
+const CLASSES = `(VALUES ${statuses.map((s) => `('${s}', '${classifyStatus(s, defaultCatalog).statusType}')`).join(', ')}) AS k(raw, type)`;
 const UPSERT_FROM_STAGE = `
-WITH prev AS (SELECT a.account_id, a.raw_status, a.status_type FROM accounts a JOIN stage s ON a.tenant_id = 'bench' AND a.account_id = s.account_id),
+WITH prev AS (SELECT a.account_id, a.raw_status FROM accounts a JOIN stage s ON a.tenant_id = 'bench' AND a.account_id = s.account_id),
 up AS (
-  INSERT INTO accounts (tenant_id, account_id, raw_status, status, status_type, plan, trial, non_customer, unknown_reason,
-                        status_observed_at, last_observed_at, source)
-  SELECT 'bench', account_id, raw_status, status, status_type, plan, trial, non_customer, unknown_reason, observed_at, observed_at, source FROM stage
-  ON CONFLICT (tenant_id, account_id) DO UPDATE SET raw_status = EXCLUDED.raw_status, status = EXCLUDED.status,
-    status_type = EXCLUDED.status_type, plan = EXCLUDED.plan, trial = EXCLUDED.trial, non_customer = EXCLUDED.non_customer,
-    unknown_reason = EXCLUDED.unknown_reason, status_observed_at = EXCLUDED.status_observed_at,
-    last_observed_at = EXCLUDED.last_observed_at, source = EXCLUDED.source, updated_at = now()
+  INSERT INTO accounts (tenant_id, account_id, raw_status, status_observed_at, last_observed_at, source)
+  SELECT 'bench', account_id, raw_status, observed_at, observed_at, source FROM stage
+  ON CONFLICT (tenant_id, account_id) DO UPDATE SET raw_status = EXCLUDED.raw_status,
+    status_observed_at = EXCLUDED.status_observed_at, last_observed_at = EXCLUDED.last_observed_at,
+    source = EXCLUDED.source, updated_at = now()
 )
 INSERT INTO status_events (tenant_id, account_id, kind, from_status, to_status, from_type, to_type, source, observed_at)
-SELECT 'bench', s.account_id, 'change', p.raw_status, s.raw_status, p.status_type, s.status_type, s.source, s.observed_at
-FROM stage s LEFT JOIN prev p USING (account_id)`;
+SELECT 'bench', s.account_id, 'change', p.raw_status, s.raw_status, CASE WHEN p.account_id IS NULL THEN NULL ELSE coalesce(k.type, 'unknown') END,
+       s.status_type, s.source, s.observed_at
+FROM stage s LEFT JOIN prev p USING (account_id) LEFT JOIN ${CLASSES} ON k.raw = p.raw_status`;
 
-const classified = (u) => {
-  const c = classifyStatus(u.status, defaultCatalog);
-  return [
-    u.accountId,
-    u.status,
-    c.status ?? null,
-    c.statusType,
-    c.plan ?? null,
-    c.trial,
-    c.nonCustomer,
-    c.unknownReason ?? null,
-    u.observedAt,
-    u.source,
-  ];
-};
+const classified = (u) => [
+  u.accountId,
+  u.status,
+  classifyStatus(u.status, defaultCatalog).statusType,
+  u.observedAt,
+  u.source,
+];
 const tsvValue = (v) => (v === null ? '\\N' : String(v));
 
 async function rawCopy(client, batches) {
@@ -84,8 +77,8 @@ async function rawUnnest(query, batches) {
     const cols = batch.map(classified);
     const col = (i) => cols.map((r) => r[i]);
     await query(
-      'CREATE TEMP TABLE stage ON COMMIT DROP AS SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::boolean[], $8::text[], $9::timestamptz[], $10::text[]) AS s(account_id, raw_status, status, status_type, plan, trial, non_customer, unknown_reason, observed_at, source)',
-      [col(0), col(1), col(2), col(3), col(4), col(5), col(6), col(7), col(8), col(9)],
+      'CREATE TEMP TABLE stage ON COMMIT DROP AS SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS s(account_id, raw_status, status_type, observed_at, source)',
+      [col(0), col(1), col(2), col(3), col(4)],
     );
     await query('ANALYZE stage');
     await query(UPSERT_FROM_STAGE);
@@ -213,8 +206,8 @@ async function healthRun() {
     ]);
     // Load accounts straight into the table (ingest speed is measured above).
     await store.db.executeQuery({
-      sql: `INSERT INTO accounts (tenant_id, account_id, raw_status, status, status_type, plan, trial, non_customer, unknown_reason, attributes, status_observed_at, last_observed_at, source)
-            SELECT 'bench', 'acct-' || lpad(i::text, 7, '0'), s, s, CASE WHEN s = 'Gold' THEN 'unknown' ELSE 'paying' END, NULL, s = 'Trial', false, NULL,
+      sql: `INSERT INTO accounts (tenant_id, account_id, raw_status, attributes, status_observed_at, last_observed_at, source)
+            SELECT 'bench', 'acct-' || lpad(i::text, 7, '0'), s,
                    CASE WHEN i % 50 = 0 THEN '{"demo": true}'::jsonb ELSE '{"region": "EU"}'::jsonb END,
                    now() - (i % 90) * interval '1 day', now(), 'api'
             FROM generate_series(1, $1::int) i, LATERAL (SELECT (ARRAY['Pro','Trial','Enterprise','Personal','Cancelled','Gold'])[1 + i % 6] AS s) x`,

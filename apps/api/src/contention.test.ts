@@ -1,7 +1,7 @@
 // One tenant's long work must not stop everyone else: on PGlite (one connection) long reports and health
 // runs go in short chunks and writes and small reads get the connection between them; on PostgreSQL a
 // statement past the statement timeout answers 503 and leaves nothing running, and so does a client that
-// goes away.
+// goes away; long work takes at most half of PostgreSQL's pool.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,6 +189,41 @@ describe.skipIf(!databaseUrl)('long work on PostgreSQL', () => {
     }
     expect((await call(api, key, 'PUT', '/v1/accounts/a1/status', { status: 'Pro' })).status).toBe(200);
     expect((await call(api, key, 'GET', '/v1/metrics?from=2025-01-01&to=2025-12-31')).status).toBe(200);
+    await api.stop();
+  });
+
+  it('keeps part of the pool for writes and small reads while more long reports than connections wait', async () => {
+    // A pool of 4: long work takes at most 2 connections, however many reports are asked for at once.
+    const api = await startApi({
+      env: { ...database.env, STATUSKIT_STATEMENT_TIMEOUT: '600', STATUSKIT_DB_POOL_SIZE: '4' },
+    });
+    apis.push(api);
+    await holdEventsLock();
+    const client = new AbortController();
+    try {
+      const reports = Array.from({ length: 6 }, () =>
+        call(api, key, 'GET', '/v1/metrics?from=2025-01-01&to=2025-01-31', undefined, client.signal).catch(
+          () => null,
+        ),
+      );
+      await until('two reports wait on the lock', async () =>
+        (await activeQueries()).some((q) => q.wait_event_type === 'Lock'),
+      );
+      const started = performance.now();
+      expect((await call(api, key, 'GET', '/v1/catalog')).status).toBe(200);
+      expect((await call(api, key, 'GET', '/v1/accounts?limit=10')).status).toBe(200);
+      expect((await call(api, key, 'PUT', '/v1/rules', [])).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(scaled(2000));
+      const waiting = (await activeQueries()).filter((q) => q.wait_event_type === 'Lock');
+      expect(waiting).toHaveLength(2);
+      client.abort();
+      await Promise.all(reports);
+      await until('no query of the API is running', async () => (await activeQueries()).length === 0);
+    } finally {
+      client.abort();
+      await releaseLock();
+    }
+    expect((await call(api, key, 'GET', '/v1/metrics?from=2025-01-01&to=2025-01-31')).status).toBe(200);
     await api.stop();
   });
 

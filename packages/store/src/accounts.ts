@@ -1,8 +1,9 @@
 import type { Account, Classification, ClassifiedType, UnknownReason } from '@statuskit/core';
 import { type Catalog, classifyStatus } from '@statuskit/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ChunkSizer } from './chunking.js';
 import type { AccountsTable, Database } from './schema.js';
+import { rawStatusCounts } from './status-counts.js';
 
 export interface StoredAccount {
   readonly id: string;
@@ -107,21 +108,54 @@ export interface AccountFilter {
   readonly unknownReason?: UnknownReason;
 }
 
-/** One page of accounts in id order, after `cursor` (an account id). */
+const hasClassFilter = (f: AccountFilter) =>
+  f.statusType !== undefined || f.status !== undefined || f.unknownReason !== undefined;
+
+/**
+ * One page of accounts in id order, after `cursor` (an account id). A filter by class (type, canonical
+ * status, Unknown reason) is read with `catalog` as the raw values of that class (from the per-raw-status
+ * counts, in the same snapshot as the page), so the page answers what the current catalog says.
+ */
 export async function listAccounts(
   db: Kysely<Database>,
   tenantId: string,
   filter: AccountFilter,
   cursor: string | undefined,
   limit: number,
+  catalog?: Catalog,
 ): Promise<StoredAccount[]> {
-  let q = db.selectFrom('accounts').selectAll().where('tenant_id', '=', tenantId);
-  if (filter.statusType) q = q.where('status_type', '=', filter.statusType);
-  if (filter.status) q = q.where('status', '=', filter.status);
-  if (filter.unknownReason) q = q.where('unknown_reason', '=', filter.unknownReason);
-  if (cursor !== undefined) q = q.where('account_id', '>', cursor);
-  const rows = await q.orderBy('account_id').limit(limit).execute();
-  return rows.map((r) => toAccount(r));
+  const page = async (trx: Kysely<Database>, raws?: readonly (string | null)[]) => {
+    let q = trx.selectFrom('accounts').selectAll().where('tenant_id', '=', tenantId);
+    if (raws) {
+      const values = raws.filter((r): r is string => r !== null);
+      const missing = raws.length > values.length;
+      q = q.where(
+        sql<boolean>`(raw_status = ANY(${values}::text[])${missing ? sql` OR raw_status IS NULL` : sql``})`,
+      );
+    }
+    if (cursor !== undefined) q = q.where('account_id', '>', cursor);
+    const rows = await q.orderBy('account_id').limit(limit).execute();
+    return rows.map((r) => toAccount(r));
+  };
+  if (!hasClassFilter(filter)) return page(db);
+  if (!catalog) throw new Error('listAccounts: a filter by class needs the catalog');
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const raws = (await rawStatusCounts(trx, tenantId, catalog))
+        .filter(({ classification: c }) => matchesFilter(c, filter))
+        .map((r) => r.raw);
+      return raws.length === 0 ? [] : page(trx, raws);
+    });
+}
+
+function matchesFilter(c: Classification, f: AccountFilter): boolean {
+  return (
+    (f.statusType === undefined || c.statusType === f.statusType) &&
+    (f.status === undefined || c.status === f.status) &&
+    (f.unknownReason === undefined || c.unknownReason === f.unknownReason)
+  );
 }
 
 /**

@@ -170,17 +170,17 @@ export async function applyStatusUpdates(
       const found = await sql<{
         account_id: string;
         raw_status: string | null;
-        status_type: string;
         status_observed_at: Date;
         last_observed_at: Date;
       }>`
-        SELECT account_id, raw_status, status_type, status_observed_at, last_observed_at
+        SELECT account_id, raw_status, status_observed_at, last_observed_at
         FROM accounts WHERE tenant_id = ${tenantId} AND account_id = ANY(${ids.slice(i, i + 10_000)}::text[])
       `.execute(trx);
       for (const r of found.rows) {
         current.set(r.account_id, {
           raw: r.raw_status,
-          type: r.status_type as State['type'],
+          // The class it has now: its raw status read with the current catalog.
+          type: classifyStatus(r.raw_status ?? undefined, catalog).statusType,
           since: r.status_observed_at,
           last: r.last_observed_at,
         });
@@ -288,45 +288,30 @@ export async function applyStatusUpdates(
     // json_to_recordset reads it in one pass on either engine.
     const rowsJson = (list: typeof inserts) =>
       JSON.stringify(
-        list.map(([id, r]) => {
-          const c = classifyStatus(r.state.raw ?? undefined, catalog);
-          return {
-            account_id: id,
-            name: r.name ?? null,
-            raw_status: r.state.raw,
-            status: c.status ?? null,
-            status_type: c.statusType,
-            plan: c.plan ?? null,
-            trial: c.trial,
-            non_customer: c.nonCustomer,
-            unknown_reason: c.unknownReason ?? null,
-            attributes: r.attributes ?? null,
-            since: r.state.since.toISOString(),
-            last: r.state.last.toISOString(),
-            source: r.source,
-          };
-        }),
+        list.map(([id, r]) => ({
+          account_id: id,
+          name: r.name ?? null,
+          raw_status: r.state.raw,
+          attributes: r.attributes ?? null,
+          since: r.state.since.toISOString(),
+          last: r.state.last.toISOString(),
+          source: r.source,
+        })),
       );
     if (inserts.length > 0) {
       await sql`
-        INSERT INTO accounts (tenant_id, account_id, name, raw_status, status, status_type, plan, trial, non_customer,
-                              unknown_reason, attributes, status_observed_at, last_observed_at, source)
-        SELECT ${tenantId}, u.account_id, u.name, u.raw_status, u.status, u.status_type, u.plan, u.trial, u.non_customer,
-               u.unknown_reason, coalesce(u.attributes, '{}'::jsonb), u.since, u.last, u.source
-        FROM json_to_recordset(${rowsJson(inserts)}::json) AS u(account_id text, name text, raw_status text, status text,
-             status_type text, plan text, trial boolean, non_customer boolean, unknown_reason text, attributes jsonb,
-             since timestamptz, last timestamptz, source text)
+        INSERT INTO accounts (tenant_id, account_id, name, raw_status, attributes, status_observed_at, last_observed_at, source)
+        SELECT ${tenantId}, u.account_id, u.name, u.raw_status, coalesce(u.attributes, '{}'::jsonb), u.since, u.last, u.source
+        FROM json_to_recordset(${rowsJson(inserts)}::json) AS u(account_id text, name text, raw_status text,
+             attributes jsonb, since timestamptz, last timestamptz, source text)
       `.execute(trx);
     }
     if (updatesOfExisting.length > 0) {
       await sql`
         UPDATE accounts a SET
-          name = coalesce(u.name, a.name), raw_status = u.raw_status, status = u.status, status_type = u.status_type,
-          plan = u.plan, trial = u.trial, non_customer = u.non_customer, unknown_reason = u.unknown_reason,
-          attributes = coalesce(u.attributes, a.attributes), status_observed_at = u.since, last_observed_at = u.last,
-          source = u.source, updated_at = now()
+          name = coalesce(u.name, a.name), raw_status = u.raw_status, attributes = coalesce(u.attributes, a.attributes),
+          status_observed_at = u.since, last_observed_at = u.last, source = u.source, updated_at = now()
         FROM json_to_recordset(${rowsJson(updatesOfExisting)}::json) AS u(account_id text, name text, raw_status text,
-             status text, status_type text, plan text, trial boolean, non_customer boolean, unknown_reason text,
              attributes jsonb, since timestamptz, last timestamptz, source text)
         WHERE a.tenant_id = ${tenantId} AND a.account_id = u.account_id
       `.execute(trx);

@@ -299,6 +299,19 @@ SELECT tenant_id, raw_status, count(*) FROM accounts GROUP BY 1, 2;
 DROP INDEX accounts_unknown;
 `,
   },
+  {
+    version: 27,
+    name: 'classification at read',
+    // An account's class (canonical status, type, plan, flags, Unknown reason) follows from its raw status
+    // and the current catalog, so it is computed when read instead of stored: a catalog change saves a new
+    // version and is seen by every reader at once (no re-classification of millions of rows, nothing half
+    // done), and filters by class read the raw values of that class (accounts_by_raw_status).
+    sql: `
+DROP INDEX accounts_by_type;
+ALTER TABLE accounts DROP COLUMN status, DROP COLUMN status_type, DROP COLUMN plan, DROP COLUMN trial,
+  DROP COLUMN non_customer, DROP COLUMN unknown_reason;
+`,
+  },
 ];
 
 /** Applies the migrations not yet recorded; returns the versions applied now. */

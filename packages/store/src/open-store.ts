@@ -16,6 +16,7 @@ import pg from 'pg';
 import { accountCounts } from './account-counts.js';
 import { type AccountFilter, accountHistory, getAccount, iterateAccounts, listAccounts } from './accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey, verifyApiKey } from './api-keys.js';
+import { BulkSlots } from './bulk-slots.js';
 import { CHUNK_TARGET_MS, ChunkSizer } from './chunking.js';
 import { type ConnectionStats, pgPoolStats } from './connection-stats.js';
 import { getConnectorState, putConnectorState } from './connector-state.js';
@@ -293,13 +294,18 @@ function storeApi(
   onClose: () => Promise<void>,
   connectionStats: () => ConnectionStats,
   statementTimeoutMs: number,
+  bulkSlots?: BulkSlots,
 ) {
   const config = new TenantConfig();
   const chunkTargetMs = CHUNK_TARGET_MS[engine];
   // Each operation's database work joins a lane of PGlite's queue: writes first, long work last.
   const write = lane('write');
   const read = lane('read');
-  const bulk = lane('bulk');
+  const inBulkLane = lane('bulk');
+  // PGlite's queue serves long work last; on PostgreSQL long work also takes one of a few slots.
+  const slotted = <R>(operation: () => Promise<R>) => (bulkSlots ? bulkSlots.run(operation) : operation());
+  const bulk = <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+    inBulkLane((...args: A) => slotted(() => operation(...args)));
   let closing: Promise<void> | undefined;
   const tenant = (tenantId: string) => checkKeys({ tenantId });
   return {
@@ -357,7 +363,6 @@ function storeApi(
       const saved = await db
         .transaction()
         .execute((trx) => config.saveCatalog(trx, tenantId, catalog, options.expectedVersion));
-      if (saved.reclassified > 0) await freshenStatistics(db, ['accounts']);
       return saved;
     }),
     getRules: read(async (tenantId: string) => {
@@ -391,7 +396,9 @@ function storeApi(
     listAccounts: read(
       async (tenantId: string, filter: AccountFilter, cursor: string | undefined, limit: number) => {
         checkKeys({ tenantId, status: filter.status, cursor });
-        return listAccounts(db, tenantId, filter, cursor, limit);
+        const byClass = filter.statusType ?? filter.status ?? filter.unknownReason;
+        const catalog = byClass === undefined ? undefined : (await config.catalog(db, tenantId)).catalog;
+        return listAccounts(db, tenantId, filter, cursor, limit, catalog);
       },
     ),
     /** Pages of the tenant's accounts: of `pageSize`, or sized so each page's statement is short (PGlite). */
@@ -444,10 +451,12 @@ function storeApi(
       options: { trigger: 'scheduled' | 'manual'; now?: Date; pageSize?: number },
     ) => {
       tenant(tenantId);
-      return detached('bulk', async () => {
-        await freshenStatistics(db, ['accounts', 'health_run_exclusions']);
-        return runHealth(db, config, tenantId, { chunkTargetMs, ...options });
-      });
+      return detached('bulk', () =>
+        slotted(async () => {
+          await freshenStatistics(db, ['accounts', 'health_run_exclusions']);
+          return runHealth(db, config, tenantId, { chunkTargetMs, ...options });
+        }),
+      );
     },
     getHealthRun: read(async (tenantId: string, runId: string) => {
       checkKeys({ tenantId, runId });
@@ -645,6 +654,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       () => db.destroy(),
       stats,
       options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      // Long work takes at most half the pool: the rest stays for writes and small reads.
+      new BulkSlots(Math.floor((options.poolSize ?? 10) / 2)),
     );
   }
   let release = () => {};

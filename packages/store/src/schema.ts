@@ -37,13 +37,8 @@ export interface AccountsTable {
   tenant_id: string;
   account_id: string;
   name: string | null;
+  /** The raw status (null: missing); its class comes from the current catalog when read. */
   raw_status: string | null;
-  status: string | null;
-  status_type: string;
-  plan: string | null;
-  trial: boolean;
-  non_customer: boolean;
-  unknown_reason: string | null;
   attributes: Json<Record<string, unknown>>;
   status_observed_at: Timestamp;
   last_observed_at: Timestamp;

@@ -11,6 +11,7 @@ import {
 } from '@statuskit/core';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { rawStatusCounts } from './status-counts.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -142,9 +143,11 @@ export class TenantConfig {
   }
 
   /**
-   * Saves a catalog and re-classifies every account of the tenant in the same transaction (classification
-   * derives from the raw status and the catalog). Returns the new version and how many accounts changed.
-   * With `expectedVersion`, saves only over that version (VersionConflictError otherwise).
+   * Saves a catalog. Accounts are classified when read (their raw status with the current catalog), so
+   * every reader sees the new meaning from this transaction's commit, at once, with no account rewritten.
+   * Returns the new version and how many accounts it re-classifies: those whose raw status now classifies
+   * differently (from the per-raw-status counts). With `expectedVersion`, saves only over that version
+   * (VersionConflictError otherwise).
    */
   async saveCatalog(
     db: Db,
@@ -152,6 +155,8 @@ export class TenantConfig {
     catalog: Catalog,
     expectedVersion?: number,
   ): Promise<{ version: number; reclassified: number }> {
+    // Ingest classifies its events with the catalog it read under this lock: a batch is wholly before or
+    // wholly after the change.
     await lockTenant(db, tenantId);
     const previous = await this.catalog(db, tenantId).catch(() => undefined);
     const version = await saveVersioned(
@@ -161,10 +166,6 @@ export class TenantConfig {
       { catalog: JSON.stringify(catalog) },
       expectedVersion,
     );
-    // Classification derives from the raw status alone, so the work is per distinct raw status (tens of
-    // values, read by a skip scan of accounts_by_raw_status), and only the accounts whose raw status now
-    // classifies differently are rewritten, through the index.
-    const raws = await distinctRawStatuses(db, tenantId);
     const same = (a: Classification, b: Classification) =>
       a.status === b.status &&
       a.statusType === b.statusType &&
@@ -172,31 +173,10 @@ export class TenantConfig {
       a.trial === b.trial &&
       a.nonCustomer === b.nonCustomer &&
       a.unknownReason === b.unknownReason;
-    const changed = raws
-      .map((raw) => ({ raw, c: classifyStatus(raw ?? undefined, catalog) }))
-      .filter(({ raw, c }) => !previous || !same(c, classifyStatus(raw ?? undefined, previous.catalog)));
     let reclassified = 0;
-    for (let i = 0; i < changed.length; i += 5000) {
-      const chunk = changed.slice(i, i + 5000);
-      // NULL is matched by its own flag: both columns compare with `=`, so the join can hash.
-      const result = await sql`
-        UPDATE accounts a SET
-          status = u.status, status_type = u.status_type, plan = u.plan, trial = u.trial,
-          non_customer = u.non_customer, unknown_reason = u.unknown_reason
-        FROM unnest(${chunk.map((r) => r.raw ?? '')}::text[], ${chunk.map((r) => r.raw === null)}::boolean[],
-                    ${chunk.map((r) => r.c.status ?? null)}::text[],
-                    ${chunk.map((r) => r.c.statusType)}::text[], ${chunk.map((r) => r.c.plan ?? null)}::text[],
-                    ${chunk.map((r) => r.c.trial)}::boolean[], ${chunk.map((r) => r.c.nonCustomer)}::boolean[],
-                    ${chunk.map((r) => r.c.unknownReason ?? null)}::text[])
-             AS u(raw_key, raw_null, status, status_type, plan, trial, non_customer, unknown_reason)
-        WHERE a.tenant_id = ${tenantId}
-          AND (a.raw_status = ANY(${chunk.filter((r) => r.raw !== null).map((r) => r.raw)}::text[])
-               OR (a.raw_status IS NULL AND ${chunk.some((r) => r.raw === null)}))
-          AND coalesce(a.raw_status, '') = u.raw_key AND (a.raw_status IS NULL) = u.raw_null
-          AND (a.status IS DISTINCT FROM u.status OR a.status_type <> u.status_type OR a.plan IS DISTINCT FROM u.plan
-               OR a.trial <> u.trial OR a.non_customer <> u.non_customer OR a.unknown_reason IS DISTINCT FROM u.unknown_reason)
-      `.execute(db);
-      reclassified += Number(result.numAffectedRows ?? 0);
+    for (const { raw, accounts, classification } of await rawStatusCounts(db, tenantId, catalog)) {
+      if (!previous || !same(classification, classifyStatus(raw ?? undefined, previous.catalog)))
+        reclassified += accounts;
     }
     return { version, reclassified };
   }
@@ -220,26 +200,7 @@ export class TenantConfig {
   }
 }
 
-/**
- * The distinct raw statuses of a tenant's accounts (NULL included), by a skip scan of the index
- * accounts_by_raw_status: one index probe per distinct value instead of a pass over every account.
- */
-export async function distinctRawStatuses(db: Db, tenantId: string): Promise<(string | null)[]> {
-  const rows = await sql<{ raw: string | null }>`
-    WITH RECURSIVE r(raw) AS (
-      SELECT min(raw_status) FROM accounts WHERE tenant_id = ${tenantId}
-      UNION ALL
-      SELECT (SELECT min(a.raw_status) FROM accounts a WHERE a.tenant_id = ${tenantId} AND a.raw_status > r.raw)
-      FROM r WHERE r.raw IS NOT NULL
-    )
-    SELECT raw FROM r WHERE raw IS NOT NULL
-    UNION ALL
-    SELECT NULL WHERE EXISTS (SELECT 1 FROM accounts WHERE tenant_id = ${tenantId} AND raw_status IS NULL)
-  `.execute(db);
-  return rows.rows.map((r) => r.raw);
-}
-
-/** Serializes writers of one tenant's accounts (ingest, re-classification) until the transaction ends. */
+/** Serializes writers of one tenant's accounts (ingest, catalog changes) until the transaction ends. */
 export async function lockTenant(db: Db, tenantId: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`statuskit:${tenantId}`}))`.execute(db);
 }

@@ -1,28 +1,33 @@
-import { type Catalog, defaultCatalog, defineCatalog } from '@statuskit/core';
+import { type Catalog, classifyStatus, defaultCatalog, defineCatalog } from '@statuskit/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from './open-store.js';
 import { openTestStore, testEngines } from './testing.js';
 
-/** The report as one grouped statement over every Unknown account: the oracle. */
+/** Every account read and classified on its own with the tenant's catalog, grouped by raw value. */
 async function straightforwardReport(store: Store, tenantId: string, limit: number) {
-  const rows = await sql<{ raw_status: string | null; unknown_reason: string; n: number; samples: string[] }>`
-    SELECT raw_status, unknown_reason, count(*)::int AS n, (array_agg(account_id ORDER BY account_id))[1:5] AS samples
-    FROM accounts WHERE tenant_id = ${tenantId} AND status_type = 'unknown'
-    GROUP BY raw_status, unknown_reason ORDER BY n DESC, raw_status NULLS FIRST, unknown_reason
+  const { catalog } = await store.getCatalog(tenantId);
+  const rows = await sql<{ raw_status: string | null; n: number; samples: string[] }>`
+    SELECT raw_status, count(*)::int AS n, (array_agg(account_id ORDER BY account_id))[1:5] AS samples
+    FROM accounts WHERE tenant_id = ${tenantId} GROUP BY raw_status ORDER BY raw_status NULLS FIRST
   `.execute(store.db);
+  const unknown = rows.rows
+    .map((r) => ({ ...r, c: classifyStatus(r.raw_status ?? undefined, catalog) }))
+    .filter((r) => r.c.statusType === 'unknown')
+    .sort((a, b) => b.n - a.n); // stable: ties keep the database's order of values
   const byReason: Record<string, number> = { missing: 0, empty: 0, 'not-in-catalog': 0, 'not-a-string': 0 };
   let total = 0;
-  for (const r of rows.rows) {
-    byReason[r.unknown_reason] = (byReason[r.unknown_reason] ?? 0) + r.n;
+  for (const r of unknown) {
+    const reason = r.c.unknownReason ?? 'missing';
+    byReason[reason] = (byReason[reason] ?? 0) + r.n;
     total += r.n;
   }
   return {
     total,
     byReason,
-    values: rows.rows.slice(0, limit).map((r) => ({
+    values: unknown.slice(0, limit).map((r) => ({
       value: r.raw_status,
-      reason: r.unknown_reason,
+      reason: r.c.unknownReason,
       count: r.n,
       sampleAccountIds: r.samples,
     })),

@@ -40,25 +40,18 @@ const DAY = 86_400_000;
  */
 export async function loadScenario(query, tenantId, accounts, now = new Date()) {
   const values = JSON.stringify(
-    SCENARIO_VALUES.map((raw, idx) => {
-      const c = classifyStatus(raw ?? undefined, scenarioCatalog);
-      return {
-        idx,
-        raw,
-        status: c.status ?? null,
-        status_type: c.statusType,
-        plan: c.plan ?? null,
-        trial: c.trial,
-        non_customer: c.nonCustomer,
-        unknown_reason: c.unknownReason ?? null,
-      };
-    }),
+    // Each value with its class, for the events' from_type / to_type (accounts keep the raw value alone).
+    SCENARIO_VALUES.map((raw, idx) => ({
+      idx,
+      raw,
+      status_type: classifyStatus(raw ?? undefined, scenarioCatalog).statusType,
+    })),
   );
   const n = SCENARIO_VALUES.length;
   const origin = new Date(Math.floor(now.getTime() / DAY) * DAY - 730 * DAY).toISOString();
   // Account i: value index (i*7 + k*step) mod n for its k-th change, step 1 + i mod (n-1), so consecutive
   // values always differ; the k-th change k x (1 + i mod 120) .. days after the first.
-  const valuesSql = `json_to_recordset($4::json) AS v(idx int, raw text, status text, status_type text, plan text, trial boolean, non_customer boolean, unknown_reason text)`;
+  const valuesSql = `json_to_recordset($4::json) AS v(idx int, raw text, status_type text)`;
   const at = (k) =>
     `$3::timestamptz + (i % 400) * interval '1 day' + (i % 86400) * interval '1 second' + ${
       k === 0
@@ -86,9 +79,8 @@ export async function loadScenario(query, tenantId, accounts, now = new Date()) 
       events += hi - lo + 1;
     }
     await query(
-      `INSERT INTO accounts (tenant_id, account_id, name, raw_status, status, status_type, plan, trial, non_customer, unknown_reason,
-                             attributes, status_observed_at, last_observed_at, source)
-       SELECT $1, ${id}, 'Account ' || i, v.raw, v.status, v.status_type, v.plan, v.trial, v.non_customer, v.unknown_reason,
+      `INSERT INTO accounts (tenant_id, account_id, name, raw_status, attributes, status_observed_at, last_observed_at, source)
+       SELECT $1, ${id}, 'Account ' || i, v.raw,
               jsonb_build_object('region', (ARRAY['eu', 'us', 'apac'])[1 + i % 3], 'seats', i % 20, 'demo', i % 50 = 0),
               ${at(2)}, ${at(2)}, 'api'
        FROM generate_series($2::int, $5::int) i JOIN ${valuesSql} ON v.idx = ${idx(2)}`,
