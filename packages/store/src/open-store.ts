@@ -419,7 +419,7 @@ function storeApi(
     ruleInputGroups: bulk(async (tenantId: string, reads: RuleReads) => {
       tenant(tenantId);
       await freshenStatistics(db, ['accounts']);
-      return ruleInputGroups(db, tenantId, reads);
+      return ruleInputGroups(db, tenantId, reads, new ChunkSizer(chunkTargetMs, 5000, 500, 250_000));
     }),
     /** The first `limit` accounts, in id order, of any of the groups, with the index of each one's group. */
     firstAccountsOfGroups: bulk(

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { ChunkSizer } from './chunking.js';
 import type { Database } from './schema.js';
 
 /** What rules may read of an account beyond its raw status. */
@@ -25,29 +26,69 @@ export interface RuleInputGroup {
 
 const observedSql = sql`floor(extract(epoch FROM status_observed_at) * 1000)::float8`;
 
-/** A tenant's accounts grouped by what the rules read (see RuleInputGroup), in one pass. */
+/**
+ * A tenant's accounts grouped by what the rules read (see RuleInputGroup). Rules that read the status alone:
+ * the per-raw-status counts, no pass over the accounts. Otherwise keyset pages of accounts grouped in SQL,
+ * each page its own short statement sized by `sizer` (PGlite's queue serves others between pages), merged
+ * here; every account is counted once, in the state its page read.
+ */
 export async function ruleInputGroups(
   db: Kysely<Database>,
   tenantId: string,
   reads: RuleReads,
+  sizer: ChunkSizer = new ChunkSizer(Number.POSITIVE_INFINITY, 250_000, 250_000, 250_000),
 ): Promise<RuleInputGroup[]> {
-  const rows = await sql<{
-    raw_status: string | null;
-    attributes: Record<string, unknown> | null;
-    observed: number | null;
-    n: number;
-  }>`
-    SELECT raw_status, ${reads.attributes ? sql`attributes` : sql`NULL::jsonb`} AS attributes,
-           ${reads.observed ? observedSql : sql`NULL::float8`} AS observed, count(*)::int AS n
-    FROM accounts WHERE tenant_id = ${tenantId}
-    GROUP BY 1, 2, 3
-  `.execute(db);
-  return rows.rows.map((r) => ({
-    status: r.raw_status,
-    attributes: r.attributes ?? {},
-    observedMs: r.observed === null ? 0 : Number(r.observed),
-    accounts: Number(r.n),
-  }));
+  if (!reads.attributes && !reads.observed) {
+    const counts = await sql<{ raw_status: string | null; n: number }>`
+      SELECT raw_status, n::float8 AS n FROM account_status_counts WHERE tenant_id = ${tenantId} AND n <> 0
+    `.execute(db);
+    return counts.rows.map((r) => ({
+      status: r.raw_status,
+      attributes: {},
+      observedMs: 0,
+      accounts: Number(r.n),
+    }));
+  }
+  const groups = new Map<string, RuleInputGroup & { accounts: number }>();
+  for (let after = ''; ; ) {
+    const size = sizer.size;
+    const rows = await sizer.time('groups', size, () =>
+      sql<{
+        raw_status: string | null;
+        attributes: Record<string, unknown> | null;
+        observed: number | null;
+        n: number;
+        last: string;
+      }>`
+        SELECT raw_status, attributes, observed, count(*)::int AS n, max(max(account_id)) OVER () AS last
+        FROM (
+          SELECT account_id, raw_status, ${reads.attributes ? sql`attributes` : sql`NULL::jsonb`} AS attributes,
+                 ${reads.observed ? observedSql : sql`NULL::float8`} AS observed
+          FROM accounts WHERE tenant_id = ${tenantId} AND account_id > ${after}
+          ORDER BY account_id LIMIT ${size}
+        ) p
+        GROUP BY 1, 2, 3
+      `.execute(db),
+    );
+    let read = 0;
+    for (const r of rows.rows) {
+      const group = {
+        status: r.raw_status,
+        attributes: r.attributes ?? {},
+        observedMs: r.observed === null ? 0 : Number(r.observed),
+        accounts: Number(r.n),
+      };
+      read += group.accounts;
+      const key = JSON.stringify([group.status, group.attributes, group.observedMs]);
+      const seen = groups.get(key);
+      if (seen) seen.accounts += group.accounts;
+      else groups.set(key, group);
+    }
+    const last = rows.rows[0]?.last;
+    if (last === undefined || read < size) break;
+    after = last;
+  }
+  return [...groups.values()];
 }
 
 /** Groups beyond this many are matched by one pass over the accounts instead of an index probe each. */
