@@ -37,8 +37,9 @@ export function startWebhookDispatcher(
     retryForMs: settings.retryForMs,
     failingAfter: settings.failingAfter,
   };
-  // A claim outlives its attempt's timeout with room to record the outcome.
-  const leaseMs = settings.timeoutMs + 10_000;
+  // A claim outlives its attempt's timeout with as much again (and a second) to record the outcome; a claim
+  // of a process that died is taken over after that (21 s with the default 10 s timeout).
+  const leaseMs = 2 * settings.timeoutMs + 1000;
   let stopped = false;
   let running: Promise<void> | undefined;
 
