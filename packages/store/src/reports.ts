@@ -50,7 +50,10 @@ export async function unknownReport(
     total += accounts;
     unknown.push({ raw, reason: c.unknownReason, n: accounts });
   }
-  if (unknown.length === 0 || limit <= 0) return { total, byReason, values: [] };
+  // The values to list, as a whole number SQL's LIMIT takes (a limit past the values, Infinity included,
+  // lists them all; NaN, below 1 or negative lists none).
+  const listed = Math.min(unknown.length, Math.floor(limit));
+  if (!(listed > 0)) return { total, byReason, values: [] };
   // Ordered in SQL (the database's collation breaks ties, as everywhere else values are sorted).
   const rows = await sql<{
     raw_status: string | null;
@@ -63,7 +66,7 @@ export async function unknownReport(
       FROM json_to_recordset(${JSON.stringify(unknown.map((u) => ({ raw: u.raw ?? '', raw_null: u.raw === null, reason: u.reason, n: u.n })))}::json)
            AS v(raw text, raw_null boolean, reason text, n float8)
       ORDER BY v.n DESC, raw_status NULLS FIRST, v.reason
-      LIMIT ${limit}
+      LIMIT ${listed}
     )
     SELECT g.raw_status, g.unknown_reason, g.n, s.samples
     FROM g CROSS JOIN LATERAL (

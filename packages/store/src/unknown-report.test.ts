@@ -98,4 +98,19 @@ describe.each(testEngines())('the Unknown report on %s', (engine) => {
       expect(after.values.some((v) => v.value === 'Gold')).toBe(false);
     },
   );
+
+  it('takes any limit as before: not a whole number, Infinity or NaN answer as slice(0, limit) would', async () => {
+    const tenantId = (await store.createTenant({ name: 'unknown limits' })).id;
+    await store.applyStatusUpdates(tenantId, [
+      { accountId: 'a', status: 'Gold' },
+      { accountId: 'b', status: 'Silver' },
+      { accountId: 'c', status: null },
+    ]);
+    const all = (await store.unknownReport(tenantId)).values;
+    expect(all).toHaveLength(3);
+    for (const limit of [Number.POSITIVE_INFINITY, 1e20, 2.5, 0.5, Number.NaN, 0, -1])
+      expect((await store.unknownReport(tenantId, limit)).values, String(limit)).toEqual(
+        all.slice(0, Math.max(0, limit)),
+      );
+  });
 });
