@@ -28,13 +28,24 @@ const SAMPLES = 5;
  * Unknown accounts grouped by reason and raw value: the list of what to add to the catalog or fix at the
  * source. Most first. Counts from account_status_counts (one row per raw value, classified with the
  * catalog the accounts are classified with); samples by a probe of accounts_by_raw_status for each listed
- * value (every account of one raw value is in the same class).
+ * value (every account of one raw value is in the same class). Both statements read one snapshot (a
+ * repeatable-read transaction), so each value's samples are its accounts in the state its count is of.
  */
 export async function unknownReport(
   db: Kysely<Database>,
   tenantId: string,
   catalog: Catalog,
   limit = 100,
+): Promise<UnknownReport> {
+  const work = (trx: Kysely<Database>) => unknownReportIn(trx, tenantId, catalog, limit);
+  return db.isTransaction ? work(db) : db.transaction().setIsolationLevel('repeatable read').execute(work);
+}
+
+async function unknownReportIn(
+  db: Kysely<Database>,
+  tenantId: string,
+  catalog: Catalog,
+  limit: number,
 ): Promise<UnknownReport> {
   const byReason: Record<UnknownReason, number> = {
     missing: 0,

@@ -2,6 +2,7 @@ import { type Catalog, classifyStatus, defaultCatalog, defineCatalog } from '@st
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from './open-store.js';
+import { unknownReport } from './reports.js';
 import { openTestStore, testEngines } from './testing.js';
 
 /** Every account read and classified on its own with the tenant's catalog, grouped by raw value. */
@@ -112,5 +113,39 @@ describe.each(testEngines())('the Unknown report on %s', (engine) => {
       expect((await store.unknownReport(tenantId, limit)).values, String(limit)).toEqual(
         all.slice(0, Math.max(0, limit)),
       );
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('the Unknown report while accounts change (PostgreSQL)', () => {
+  it('reads counts and samples in one snapshot: a change committed between them does not show in one only', async () => {
+    const store = await openTestStore('postgres');
+    try {
+      const tenantId = (await store.createTenant({ name: 'unknown snapshot' })).id;
+      await store.applyStatusUpdates(tenantId, [{ accountId: 'g1', status: 'Gold' }]);
+      // Right after the report's first statement, another connection moves g1 off Gold and adds g2, g3.
+      let moved = false;
+      const db = store.db.withPlugin({
+        transformQuery: (args) => args.node,
+        transformResult: async (args) => {
+          if (!moved) {
+            moved = true;
+            await store.applyStatusUpdates(tenantId, [
+              { accountId: 'g1', status: 'Pro' },
+              { accountId: 'g2', status: 'Silver' },
+              { accountId: 'g3', status: 'Silver' },
+            ]);
+          }
+          return args.result;
+        },
+      });
+      const report = await unknownReport(db, tenantId, defaultCatalog);
+      expect(moved).toBe(true);
+      // Whichever state it reads, each value's samples are its accounts in that same state.
+      for (const v of report.values)
+        expect(v.sampleAccountIds, String(v.value)).toHaveLength(Math.min(v.count, 5));
+      expect(report.total).toBe(report.values.reduce((n, v) => n + v.count, 0));
+    } finally {
+      await store.close();
+    }
   });
 });
