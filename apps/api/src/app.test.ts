@@ -415,6 +415,30 @@ describe.each(testEngines())('API on %s', (engine) => {
       expect(seen).toEqual(updates.slice(0, 20).map((u) => u.accountId));
     });
 
+    it('filters accounts by Unknown reason and refuses one it does not know', async () => {
+      const t = await newTenant();
+      const updates = [
+        { accountId: 'u1', status: '' },
+        { accountId: 'u2', status: null },
+        { accountId: 'u3', status: 'Gold' },
+        { accountId: 'u4', status: 'Pro' },
+        { accountId: 'u5', status: '   ' },
+      ];
+      await call('POST', '/v1/statuses:batch', { key: t.key, body: { updates } });
+      const ids = async (query: string) =>
+        (await call('GET', `/v1/accounts?${query}`, { key: t.key })).json.accounts.map(
+          (a: { id: string }) => a.id,
+        );
+      expect(await ids('unknownReason=missing')).toEqual(['u2']);
+      expect(await ids('unknownReason=not-in-catalog')).toEqual(['u3']);
+      const empty = await ids('unknownReason=empty');
+      expect(empty).toContain('u1');
+      expect(empty).not.toContain('u4');
+      expect(await ids('statusType=paying&unknownReason=empty')).toEqual([]);
+      const bad = await call('GET', '/v1/accounts?unknownReason=nope', { key: t.key });
+      expect(bad.status).toBe(400);
+    });
+
     it('answers metrics per day and rejects bad ranges', async () => {
       const t = await newTenant();
       await call('PUT', '/v1/accounts/m/status', {

@@ -87,6 +87,8 @@ export interface AccountView {
 export interface AccountQuery {
   readonly statusType?: StatusTypeName;
   readonly status?: string;
+  /** Unknown accounts of one reason. */
+  readonly unknownReason?: 'missing' | 'empty' | 'not-in-catalog' | 'not-a-string';
   readonly eligible?: boolean;
   readonly cursor?: string;
   readonly limit?: number;

@@ -113,8 +113,9 @@ const hasClassFilter = (f: AccountFilter) =>
 
 /**
  * One page of accounts in id order, after `cursor` (an account id). A filter by class (type, canonical
- * status, Unknown reason) is read with `catalog` as the raw values of that class (from the per-raw-status
- * counts, in the same snapshot as the page), so the page answers what the current catalog says.
+ * status, Unknown reason) is read as the raw values of that class: the catalog (`catalogOf`), the
+ * per-raw-status counts and the page all in one snapshot, so the page answers what that catalog says of
+ * those accounts.
  */
 export async function listAccounts(
   db: Kysely<Database>,
@@ -122,7 +123,7 @@ export async function listAccounts(
   filter: AccountFilter,
   cursor: string | undefined,
   limit: number,
-  catalog?: Catalog,
+  catalogOf?: (db: Kysely<Database>) => Promise<Catalog>,
 ): Promise<StoredAccount[]> {
   const page = async (trx: Kysely<Database>, raws?: readonly (string | null)[]) => {
     let q = trx.selectFrom('accounts').selectAll().where('tenant_id', '=', tenantId);
@@ -138,12 +139,12 @@ export async function listAccounts(
     return rows.map((r) => toAccount(r));
   };
   if (!hasClassFilter(filter)) return page(db);
-  if (!catalog) throw new Error('listAccounts: a filter by class needs the catalog');
+  if (!catalogOf) throw new Error('listAccounts: a filter by class needs the catalog');
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
-      const raws = (await rawStatusCounts(trx, tenantId, catalog))
+      const raws = (await rawStatusCounts(trx, tenantId, await catalogOf(trx)))
         .filter(({ classification: c }) => matchesFilter(c, filter))
         .map((r) => r.raw);
       return raws.length === 0 ? [] : page(trx, raws);

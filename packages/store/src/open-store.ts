@@ -396,9 +396,9 @@ function storeApi(
     listAccounts: read(
       async (tenantId: string, filter: AccountFilter, cursor: string | undefined, limit: number) => {
         checkKeys({ tenantId, status: filter.status, cursor });
-        const byClass = filter.statusType ?? filter.status ?? filter.unknownReason;
-        const catalog = byClass === undefined ? undefined : (await config.catalog(db, tenantId)).catalog;
-        return listAccounts(db, tenantId, filter, cursor, limit, catalog);
+        return listAccounts(db, tenantId, filter, cursor, limit, async (trx) => {
+          return (await config.catalog(trx, tenantId)).catalog;
+        });
       },
     ),
     /** Pages of the tenant's accounts: of `pageSize`, or sized so each page's statement is short (PGlite). */

@@ -186,12 +186,14 @@ export function registerStatusRoutes(app: App, deps: RouteDeps): void {
       method: 'get',
       path: '/v1/accounts',
       tags: ['accounts'],
-      summary: 'Accounts in id order, filtered by status-type, status or eligibility; page with nextCursor.',
+      summary:
+        'Accounts in id order, filtered by status-type, status, Unknown reason or eligibility; page with nextCursor.',
       security,
       request: {
         query: z.object({
           statusType: z.enum(['free', 'paying', 'cancelled', 'unknown']).optional(),
           status: text(INPUT_LIMITS.statusLength).optional(),
+          unknownReason: z.enum(['missing', 'empty', 'not-in-catalog', 'not-a-string']).optional(),
           eligible: z.enum(['true', 'false']).optional(),
           cursor,
           limit,
@@ -211,6 +213,7 @@ export function registerStatusRoutes(app: App, deps: RouteDeps): void {
       const filter = {
         ...(q.statusType ? { statusType: q.statusType } : {}),
         ...(q.status ? { status: q.status } : {}),
+        ...(q.unknownReason ? { unknownReason: q.unknownReason } : {}),
       };
       const asOf = now().getTime();
       if (q.eligible === undefined) {
