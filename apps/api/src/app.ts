@@ -3,6 +3,7 @@ import { INPUT_LIMITS, issuesFromZod } from '@statuskit/core';
 import type { Store } from '@statuskit/store';
 import {
   InvalidInputError,
+  isDatabaseUnavailable,
   StatementTimeoutError,
   TenantNotFoundError,
   VersionConflictError,
@@ -197,6 +198,17 @@ export function createApp(options: AppOptions): App {
           { timeoutSeconds: error.seconds },
         ),
       );
+    if (isDatabaseUnavailable(error)) {
+      logger.warn(
+        { err: error, requestId: c.get('requestId') },
+        'the database could not be reached; answered 503',
+      );
+      return sendProblem(
+        c,
+        problem(503, 'database-unavailable', 'The database cannot be reached right now; try again shortly.'),
+        { 'Retry-After': '5' },
+      );
+    }
     if (error instanceof WorkCancelledError)
       // The client went away: nobody reads this answer, and the request's database work was stopped.
       return sendProblem(c, problem(503, 'client-gone', error.message));

@@ -321,7 +321,7 @@ describe.runIf(process.env.DATABASE_URL)('readiness while PostgreSQL goes away (
   };
   const metrics = async () => parseMetrics(await (await fetch(`${api.url}/metrics`)).text());
 
-  it('answers 503 with a problem while the database refuses connections, and 200 once it is back', async () => {
+  it('answers 503 with a problem (readiness and requests alike) while the database refuses connections, and 200 once it is back', async () => {
     expect(await ready()).toMatchObject({ status: 200, body: { ready: true, engine: 'postgres' } });
     expect(sample(await metrics(), 'statuskit_db_connections', { state: 'idle' })).toBeGreaterThan(0);
 
@@ -333,6 +333,14 @@ describe.runIf(process.env.DATABASE_URL)('readiness while PostgreSQL goes away (
       body: { type: 'https://statuskit.dev/problems/database-unavailable', status: 503 },
     });
     expect(down.body.instance).toEqual(expect.any(String));
+    // Requests that need the database say so the same way (503, retry), never a 500.
+    const write = await call(`${api.url}/v1/accounts/acme/status`, {
+      method: 'PUT',
+      ...json(api.key as string, { status: 'Pro' }),
+    });
+    expect(write.status).toBe(503);
+    expect(write.headers.get('retry-after')).toBe('5');
+    expect(write.body).toMatchObject({ type: 'https://statuskit.dev/problems/database-unavailable' });
     // The lost connections were logged and counted, and the process is still serving.
     await expect
       .poll(async () => sample(await metrics(), 'statuskit_db_connection_errors_total'))

@@ -5,6 +5,7 @@ export type { ApiKeyInfo, NewApiKey } from './api-keys.js';
 export type { CombineSubscriptions } from './billing-subscriptions.js';
 export type { ConnectionStats } from './connection-stats.js';
 export { DataDirLockedError } from './data-dir-lock.js';
+export { isDatabaseUnavailable } from './database-unavailable.js';
 export type { HealthRun, HealthRunExclusion, HealthRunSummary } from './health-runs.js';
 export type {
   IncomingUpdate,
