@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from './catalog.js';
-import type { Account } from './classify.js';
+import { type Account, classify } from './classify.js';
+import { evaluate } from './eligibility.js';
 import { compileRules } from './rules/compile-rules.js';
 import { engineEvaluator } from './rules/engine-evaluator.js';
 import type { EligibilityRule } from './rules/rule-types.js';
-import { summarize } from './summarize.js';
+import { HealthTally, summarize } from './summarize.js';
 
 const accounts: Account[] = [
   { id: '1', status: 'Pro' },
@@ -77,5 +78,56 @@ describe('summarize', () => {
   it('gives the same summary with the engine evaluator', async () => {
     const compiled = await summarize(accounts, defaultCatalog, compileRules(rules));
     expect(await summarize(stream(accounts), defaultCatalog, engineEvaluator(rules))).toEqual(compiled);
+  });
+});
+
+describe('HealthTally.record with a weight', () => {
+  it('counts a group of n alike accounts as n accounts, and takes failed-rule samples from the caller', () => {
+    // A rule whose filter path throws on accounts where `x` is missing or not an object (contained: those
+    // accounts are decided without it).
+    const failing: EligibilityRule[] = [
+      {
+        name: 'filter',
+        conditions: { all: [{ fact: 'attributes', path: '$[?(@.x.y)]', operator: 'equal', value: 1 }] },
+        event: { type: 'exclude', params: { reason: 'x' } },
+      },
+    ];
+    const evaluator = compileRules(failing);
+    const people: Account[] = [
+      ...accounts,
+      { id: '11', status: 'Pro', attributes: { x: 1 } },
+      { id: '12', status: 'Pro', attributes: { z: null } },
+    ];
+    const one = new HealthTally(defaultCatalog, evaluator, { asOf: 0 });
+    const weighted = new HealthTally(defaultCatalog, evaluator, { asOf: 0 });
+    for (const a of people) {
+      one.add(a);
+      const c = classify(a, defaultCatalog);
+      const e = evaluate(c, a, evaluator, { asOf: 0 });
+      // Each account as a group of 3 of its kind: every count triples.
+      weighted.record(a, c, e, 3, { sample: false });
+    }
+    const single = one.summary();
+    const grouped = weighted.summary();
+    expect(grouped.total).toBe(3 * single.total);
+    expect(grouped.eligible).toBe(3 * single.eligible);
+    expect(grouped.byType).toEqual(
+      Object.fromEntries(Object.entries(single.byType).map(([k, v]) => [k, 3 * v])),
+    );
+    expect(grouped.unknown.byValue).toEqual(
+      single.unknown.byValue.map((v) => ({ ...v, count: 3 * v.count })),
+    );
+    expect(grouped.excludedByReason).toEqual(
+      Object.fromEntries(Object.entries(single.excludedByReason).map(([k, v]) => [k, 3 * v])),
+    );
+    const failed = single.ruleErrors[0];
+    expect(failed?.accounts).toBeGreaterThanOrEqual(2);
+    expect(grouped.ruleErrors).toEqual([
+      { ...failed, accounts: 3 * (failed?.accounts ?? 0), sampleAccountIds: [] },
+    ]);
+    expect(weighted.ruleErrorSamplesWanted(0)).toBe(5);
+    weighted.addRuleErrorSamples(0, ['11', '11b', '11c', '12', '12b', '12c']);
+    expect(weighted.summary().ruleErrors[0]?.sampleAccountIds).toEqual(['11', '11b', '11c', '12', '12b']);
+    expect(weighted.ruleErrorSamplesWanted(0)).toBe(0);
   });
 });

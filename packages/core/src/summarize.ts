@@ -44,8 +44,11 @@ export class RuleErrorTally {
     { rule: string; message: string; accounts: number; sampleAccountIds: string[] }
   >();
 
-  /** Adds one account's decision (one without failed rules costs one property read). */
-  record(accountId: string, e: Pick<Eligibility, 'ruleErrors'>): void {
+  /**
+   * Adds one account's decision (one without failed rules costs one property read). With `weight`, a group
+   * of that many accounts decided alike; `accountId` undefined adds no sample (see `addSamples`).
+   */
+  record(accountId: string | undefined, e: Pick<Eligibility, 'ruleErrors'>, weight = 1): void {
     const errors = e.ruleErrors;
     if (errors === undefined) return;
     for (const r of errors) {
@@ -54,14 +57,27 @@ export class RuleErrorTally {
         this.#byRule.set(r.index, {
           rule: r.rule,
           message: r.message,
-          accounts: 1,
-          sampleAccountIds: [accountId],
+          accounts: weight,
+          sampleAccountIds: accountId === undefined ? [] : [accountId],
         });
       else {
-        seen.accounts++;
-        if (seen.sampleAccountIds.length < RULE_ERROR_SAMPLES) seen.sampleAccountIds.push(accountId);
+        seen.accounts += weight;
+        if (accountId !== undefined && seen.sampleAccountIds.length < RULE_ERROR_SAMPLES)
+          seen.sampleAccountIds.push(accountId);
       }
     }
+  }
+
+  /** How many more sample account ids the failed rule `index` takes. */
+  samplesWanted(index: number): number {
+    const r = this.#byRule.get(index);
+    return r ? RULE_ERROR_SAMPLES - r.sampleAccountIds.length : 0;
+  }
+
+  /** Appends sample ids (the next ones in account order) to the failed rule `index`. */
+  addSamples(index: number, ids: readonly string[]): void {
+    const r = this.#byRule.get(index);
+    if (r) r.sampleAccountIds.push(...ids.slice(0, RULE_ERROR_SAMPLES - r.sampleAccountIds.length));
   }
 
   /** The failed rules, in rule order. */
@@ -109,7 +125,7 @@ export class HealthTally {
   #byValue = new Map<string, { reason: UnknownReason; count: number }>();
   #untracked = 0;
   #excluded = new Map<string, number>();
-  #ruleErrors = new RuleErrorTally();
+  readonly #ruleErrors = new RuleErrorTally();
 
   constructor(
     private readonly catalog: Catalog,
@@ -131,31 +147,48 @@ export class HealthTally {
     this.record(account, c, await evaluateAsync(c, account, this.evaluator, this.options));
   }
 
-  /** Counts an account already classified and evaluated (batch code that keeps the decision too). */
+  /**
+   * Counts an account already classified and evaluated (batch code that keeps the decision too). With
+   * `weight`, a group of that many accounts that look alike to the catalog and the rules (the same raw
+   * status, and whatever else the rules read); `sample: false` leaves the group's first id out of the failed
+   * rules' samples (the caller adds them with `addRuleErrorSamples`).
+   */
   record(
     account: Account,
     c: Classification,
     e: Pick<Eligibility, 'eligible' | 'reason' | 'ruleErrors'>,
+    weight = 1,
+    { sample = true }: { sample?: boolean } = {},
   ): void {
-    this.#total++;
-    this.#byType[c.statusType]++;
+    this.#total += weight;
+    this.#byType[c.statusType] += weight;
     if (c.statusType === 'unknown') {
-      this.#byReason[c.unknownReason]++;
+      this.#byReason[c.unknownReason] += weight;
       if (c.unknownReason !== 'missing') {
         const raw = account.status;
         const value = typeof raw === 'string' ? raw : String(JSON.stringify(raw));
         const entry = this.#byValue.get(value);
-        if (entry) entry.count++;
+        if (entry) entry.count += weight;
         else if (this.#byValue.size < UNKNOWN_VALUE_LIMIT)
-          this.#byValue.set(value, { reason: c.unknownReason, count: 1 });
-        else this.#untracked++;
+          this.#byValue.set(value, { reason: c.unknownReason, count: weight });
+        else this.#untracked += weight;
       }
     } else {
-      this.#byStatus.set(c.status, (this.#byStatus.get(c.status) ?? 0) + 1);
+      this.#byStatus.set(c.status, (this.#byStatus.get(c.status) ?? 0) + weight);
     }
-    if (e.eligible) this.#eligible++;
-    else this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + 1);
-    this.#ruleErrors.record(account.id, e);
+    if (e.eligible) this.#eligible += weight;
+    else this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + weight);
+    this.#ruleErrors.record(sample ? account.id : undefined, e, weight);
+  }
+
+  /** How many more sample account ids the failed rule `index` takes. */
+  ruleErrorSamplesWanted(index: number): number {
+    return this.#ruleErrors.samplesWanted(index);
+  }
+
+  /** Appends sample ids (the next ones in account order) to the failed rule `index`. */
+  addRuleErrorSamples(index: number, ids: readonly string[]): void {
+    this.#ruleErrors.addSamples(index, ids);
   }
 
   summary(): HealthSummary {

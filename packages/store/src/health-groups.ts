@@ -1,14 +1,12 @@
 import {
   type Catalog,
   type Classification,
-  type ClassifiedType,
   type CompiledEvaluator,
   classifyStatus,
   type Eligibility,
   evaluate,
   type HealthSummary,
-  UNKNOWN_VALUE_LIMIT,
-  type UnknownReason,
+  HealthTally,
 } from '@statuskit/core';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
@@ -193,82 +191,36 @@ export async function firstPageAccounts(
   return rows.rows.map((r) => r.account_id);
 }
 
-const RULE_ERROR_SAMPLES = 5;
-
 /**
- * HealthTally (core) for groups of accounts, fed in account id order of the groups' first accounts: every
- * count weighted by the group's size, every "first seen" (status order, tracked Unknown values, decision
- * order, a failed rule's message) taken from the first group, so the summary is the per-account one.
+ * Core's HealthTally fed with groups of accounts, in account id order of the groups' first accounts: every
+ * count weighted by the group's size, every "first seen" (status order, tracked Unknown values, a failed
+ * rule's message) taken from the first group, so the summary is the per-account one. A failed rule's sample
+ * accounts are added from the page (`addSamples`); each distinct decision gets an index for the exclusions.
  */
 export class GroupHealthTally {
-  #total = 0;
-  #eligible = 0;
-  readonly #byStatus = new Map<string, number>();
-  readonly #byType: Record<ClassifiedType, number> = { free: 0, paying: 0, cancelled: 0, unknown: 0 };
-  readonly #byReason: Record<UnknownReason, number> = {
-    missing: 0,
-    empty: 0,
-    'not-in-catalog': 0,
-    'not-a-string': 0,
-  };
-  readonly #byValue = new Map<string, { reason: UnknownReason; count: number }>();
-  #untracked = 0;
-  readonly #excluded = new Map<string, number>();
-  readonly #ruleErrors = new Map<
-    number,
-    { rule: string; message: string; accounts: number; sampleAccountIds: string[] }
-  >();
+  readonly #tally: HealthTally;
   readonly #decisions = new Map<Eligibility, number>();
 
   constructor(
     private readonly catalog: Catalog,
     private readonly evaluator: CompiledEvaluator,
     private readonly asOfMs: number,
-  ) {}
+  ) {
+    this.#tally = new HealthTally(catalog, evaluator, { asOf: asOfMs });
+  }
 
   /** Classifies and evaluates a group once, counts it, and returns its decision (with its index when excluded). */
   add(g: HealthGroup): { eligibility: Eligibility; decision: number | undefined } {
-    const n = g.accounts;
-    const status = g.status ?? undefined;
     const account = {
       id: '',
-      status,
+      status: g.status ?? undefined,
       attributes: g.attributes ?? {},
       statusObservedAt: g.observedMs,
     };
-    const c: Classification = classifyStatus(status, this.catalog);
+    const c: Classification = classifyStatus(account.status, this.catalog);
     const e = evaluate(c, account, this.evaluator, { asOf: this.asOfMs });
-    this.#total += n;
-    this.#byType[c.statusType] += n;
-    if (c.statusType === 'unknown') {
-      this.#byReason[c.unknownReason] += n;
-      if (c.unknownReason !== 'missing') {
-        const value = typeof status === 'string' ? status : String(JSON.stringify(status));
-        const entry = this.#byValue.get(value);
-        if (entry) entry.count += n;
-        else if (this.#byValue.size < UNKNOWN_VALUE_LIMIT)
-          this.#byValue.set(value, { reason: c.unknownReason, count: n });
-        else this.#untracked += n;
-      }
-    } else {
-      this.#byStatus.set(c.status, (this.#byStatus.get(c.status) ?? 0) + n);
-    }
-    for (const r of e.ruleErrors ?? []) {
-      const seen = this.#ruleErrors.get(r.index);
-      if (!seen)
-        this.#ruleErrors.set(r.index, {
-          rule: r.rule,
-          message: r.message,
-          accounts: n,
-          sampleAccountIds: [],
-        });
-      else seen.accounts += n;
-    }
-    if (e.eligible) {
-      this.#eligible += n;
-      return { eligibility: e, decision: undefined };
-    }
-    this.#excluded.set(e.reason, (this.#excluded.get(e.reason) ?? 0) + n);
+    this.#tally.record(account, c, e, g.accounts, { sample: false });
+    if (e.eligible) return { eligibility: e, decision: undefined };
     let d = this.#decisions.get(e);
     if (d === undefined) {
       d = this.#decisions.size;
@@ -279,14 +231,12 @@ export class GroupHealthTally {
 
   /** How many more sample account ids the failed rule `index` wants. */
   samplesWanted(index: number): number {
-    const r = this.#ruleErrors.get(index);
-    return r ? RULE_ERROR_SAMPLES - r.sampleAccountIds.length : 0;
+    return this.#tally.ruleErrorSamplesWanted(index);
   }
 
   /** Appends sample ids (the next ones in account id order) to the failed rule `index`. */
   addSamples(index: number, ids: readonly string[]): void {
-    const r = this.#ruleErrors.get(index);
-    if (r) r.sampleAccountIds.push(...ids.slice(0, RULE_ERROR_SAMPLES - r.sampleAccountIds.length));
+    this.#tally.addRuleErrorSamples(index, ids);
   }
 
   get decisions(): Eligibility[] {
@@ -294,31 +244,6 @@ export class GroupHealthTally {
   }
 
   summary(): HealthSummary {
-    const byValue = [...this.#byValue]
-      .map(([value, { reason, count }]) => ({ value, reason, count }))
-      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-    return {
-      total: this.#total,
-      byStatus: Object.fromEntries(this.#byStatus),
-      byType: { ...this.#byType },
-      unknown: {
-        total: this.#byType.unknown,
-        byReason: { ...this.#byReason },
-        byValue,
-        untrackedValues: this.#untracked,
-      },
-      eligible: this.#eligible,
-      excluded: this.#total - this.#eligible,
-      excludedByReason: Object.fromEntries(this.#excluded),
-      ruleErrors: [...this.#ruleErrors]
-        .sort(([a], [b]) => a - b)
-        .map(([index, r]) => ({
-          rule: r.rule,
-          index,
-          message: r.message,
-          accounts: r.accounts,
-          sampleAccountIds: [...r.sampleAccountIds],
-        })),
-    };
+    return this.#tally.summary();
   }
 }
