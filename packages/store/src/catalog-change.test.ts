@@ -49,6 +49,10 @@ describe.each(testEngines())('a catalog change on %s', (engine) => {
     expect((await store.accountCounts(id)).customers.byPlan).toContainEqual({ plan: 'gold', count: 1000 });
     expect((await store.unknownReport(id)).total).toBe(0);
 
+    // A caller that shows the page with a catalog of its own filters with that one (filter and classes agree).
+    const gold = await store.listAccounts(id, { statusType: 'unknown' }, undefined, 5000, defaultCatalog);
+    expect(gold.map((a) => a.status)).toEqual(Array(1000).fill('Gold'));
+
     // Saving the same catalog again re-classifies nobody.
     expect((await store.putCatalog(id, withGold)).reclassified).toBe(0);
   });

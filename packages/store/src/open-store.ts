@@ -394,10 +394,20 @@ function storeApi(
       return accountHistory(db, tenantId, accountId, limit);
     }),
     listAccounts: read(
-      async (tenantId: string, filter: AccountFilter, cursor: string | undefined, limit: number) => {
+      /**
+       * A page of accounts in id order. A filter by class reads the catalog in the page's snapshot, or uses
+       * `catalog` when given: the one the caller classifies the page with, so filter and classes agree.
+       */
+      async (
+        tenantId: string,
+        filter: AccountFilter,
+        cursor: string | undefined,
+        limit: number,
+        catalog?: Catalog,
+      ) => {
         checkKeys({ tenantId, status: filter.status, cursor });
         return listAccounts(db, tenantId, filter, cursor, limit, async (trx) => {
-          return (await config.catalog(trx, tenantId)).catalog;
+          return catalog ?? (await config.catalog(trx, tenantId)).catalog;
         });
       },
     ),

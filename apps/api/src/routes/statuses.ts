@@ -217,7 +217,8 @@ export function registerStatusRoutes(app: App, deps: RouteDeps): void {
       };
       const asOf = now().getTime();
       if (q.eligible === undefined) {
-        const page = await store.listAccounts(tenantId, filter, q.cursor, q.limit);
+        // The filter reads the catalog the page is shown with, so a class filter and the classes agree.
+        const page = await store.listAccounts(tenantId, filter, q.cursor, q.limit, catalog);
         return c.json(
           {
             accounts: page.map((a) => accountView(a, catalog, evaluator, asOf)),
@@ -233,7 +234,7 @@ export function registerStatusRoutes(app: App, deps: RouteDeps): void {
       let scanned = 0;
       let done = false;
       scan: while (scanned < SCAN_LIMIT) {
-        const page = await store.listAccounts(tenantId, filter, cursor, 1000);
+        const page = await store.listAccounts(tenantId, filter, cursor, 1000, catalog);
         for (const a of page) {
           scanned++;
           cursor = a.id;
