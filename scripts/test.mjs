@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every package's tests through turbo with --continue, so one failing package never hides the
-// results of the others, then one closing line a person or a script can read:
+// results of the others, then the ten slowest tests of the run, then one closing line a person or a script
+// can read:
 //   tests: 412 passed, 0 failed
 // followed, when something failed, by the failing tasks. Exits non-zero if any test, test file or task
 // failed. Extra arguments go to turbo (`npm test -- --filter=@statuskit/core`).
@@ -64,10 +65,11 @@ turbo.on('close', (code) => {
     failedFiles ? `${failedFiles} test file${failedFiles === 1 ? '' : 's'} failed to run or failed` : '',
     failedTasks.size ? `failed: ${[...failedTasks].join(', ')}` : '',
   ].filter(Boolean);
+  // The slowest tests first, so the output still ends with the summary line.
+  printSlowest(10);
   process.stdout.write(
     `\ntests: ${passed} passed, ${failed} failed${extra.length ? ` (${extra.join('; ')})` : ''}\n`,
   );
-  printSlowest(10);
   const ok = code === 0 && failed === 0 && failedFiles === 0;
   process.exit(ok ? 0 : code || 1);
 });
