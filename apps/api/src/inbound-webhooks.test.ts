@@ -7,6 +7,7 @@ import { testEngines } from '@statuskit/store/testing';
 import { type ApiDatabase, type ApiProcess, apiDatabase, startApi } from '@statuskit/test-support';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMetrics, sample } from './testing/metrics-text.js';
 
 const ADMIN = 'admin-token-for-webhook-tests';
 const SECRET = 'whsec_test0123456789abcdefABCDEF';
@@ -158,7 +159,7 @@ describe.each(testEngines())('inbound billing webhooks through a real API proces
 
   beforeAll(async () => {
     database = apiDatabase(engine);
-    api = await startApi({ env: { ...database.env, STATUSKIT_ADMIN_TOKEN: ADMIN } });
+    api = await startApi({ env: { ...database.env, STATUSKIT_ADMIN_TOKEN: ADMIN, STATUSKIT_METRICS: '1' } });
     key = api.key as string;
     const other = await fetch(`${api.url}/v1/tenants`, {
       method: 'POST',
@@ -271,6 +272,7 @@ describe.each(testEngines())('inbound billing webhooks through a real API proces
   });
 
   it('applies the same event once, however often it is delivered', async () => {
+    const before = parseMetrics(await (await fetch(`${api.url}/metrics`)).text());
     const event = stripeEvent('cus_twice', 'active', nowSeconds() - 10);
     const first = await deliverStripe(event);
     const [second, third] = await Promise.all([deliverStripe(event), deliverStripe(event)]);
@@ -278,6 +280,13 @@ describe.each(testEngines())('inbound billing webhooks through a real API proces
     expect([second?.status, third?.status]).toEqual([200, 200]);
     expect([second?.body.outcome, third?.body.outcome]).toEqual(['duplicate', 'duplicate']);
     expect((await call('GET', '/v1/accounts/cus_twice')).body.history).toHaveLength(1);
+    // Counted as status writes like any other: one created, two replayed.
+    const after = parseMetrics(await (await fetch(`${api.url}/metrics`)).text());
+    const delta = (name: string, labels: Record<string, string>) =>
+      (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+    expect(delta('statuskit_status_updates_total', { outcome: 'created' })).toBe(1);
+    expect(delta('statuskit_status_updates_total', { outcome: 'replayed' })).toBe(2);
+    expect(delta('statuskit_status_batches_total', { result: 'applied' })).toBe(1);
   });
 
   it('keeps the newer status when two events arrive out of order', async () => {

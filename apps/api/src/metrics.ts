@@ -51,7 +51,7 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
   });
   const batchSizes = new Histogram({
     name: 'statuskit_status_batch_size',
-    help: 'Status updates per write (POST /v1/statuses:batch; PUT /v1/accounts/{id}/status is a write of 1).',
+    help: 'Status updates per write (POST /v1/statuses:batch; PUT /v1/accounts/{id}/status and a billing webhook that maps to a status are writes of 1).',
     buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000],
     registers,
   });
@@ -160,6 +160,29 @@ export function createMetrics(options: { store: Store; version?: string }): ApiM
           else if (outcome.kind === 'replayed')
             updates.inc({ outcome: 'replayed' }, outcome.result.results.length);
           return outcome;
+        },
+        // A billing webhook that maps to a status is a status write of one update: counted the same way,
+        // a redelivered event (same event id) as replayed.
+        async receiveWebhookEvent(...args: Parameters<Store['receiveWebhookEvent']>) {
+          let received: Awaited<ReturnType<Store['receiveWebhookEvent']>>;
+          try {
+            received = await store.receiveWebhookEvent(...args);
+          } catch (error) {
+            if (args[2].update) {
+              batchSizes.observe(1);
+              batches.inc({ result: 'error' });
+            }
+            throw error;
+          }
+          if (received.outcome === 'applied') {
+            batchSizes.observe(1);
+            batches.inc({ result: 'applied' });
+            updates.inc({ outcome: received.result.outcome });
+          } else if (received.outcome === 'duplicate' && args[2].update) {
+            batches.inc({ result: 'replayed' });
+            updates.inc({ outcome: 'replayed' });
+          }
+          return received;
         },
         async runHealth(...args: Parameters<Store['runHealth']>) {
           const end = healthRuns.startTimer({ trigger: args[1].trigger });
