@@ -5,7 +5,7 @@ import { rawStatusCounts } from './status-counts.js';
 
 type TypeCounts = Record<StatusType, number>;
 
-/** One catalog status (or a stored one the catalog no longer lists) with its accounts. */
+/** One catalog status with its accounts. */
 export interface StatusCount {
   readonly status: string;
   readonly type: StatusType;
@@ -32,7 +32,7 @@ export interface AccountCounts {
   /** Demo, sandbox and internal accounts (statuses marked `nonCustomer`), apart from the customers. */
   readonly nonCustomers: { readonly total: number; readonly byType: Readonly<TypeCounts> };
   readonly unknown: { readonly total: number; readonly byReason: Readonly<Record<UnknownReason, number>> };
-  /** Every catalog status in catalog order (0 when no account has it), then any other stored status. */
+  /** Every catalog status in catalog order (0 when no account has it). */
   readonly statuses: readonly StatusCount[];
 }
 
@@ -47,18 +47,6 @@ export async function accountCounts(
   tenantId: string,
   catalog: Catalog,
 ): Promise<AccountCounts> {
-  // Each raw value classified with the catalog the accounts are classified with (re-classification
-  // follows every catalog change in its transaction), so these are the counts of their stored classes.
-  const rows = (await rawStatusCounts(db, tenantId, catalog)).map(({ accounts, classification: c }) => ({
-    status_type: c.statusType,
-    status: c.status ?? null,
-    plan: c.plan ?? null,
-    trial: c.trial,
-    non_customer: c.nonCustomer,
-    unknown_reason: c.unknownReason ?? null,
-    n: accounts,
-  }));
-
   const byType = { ...types(), unknown: 0 };
   const customers = { total: 0, byType: types(), trial: 0 };
   const nonCustomers = { total: 0, byType: types() };
@@ -82,31 +70,22 @@ export async function accountCounts(
     });
   }
   let total = 0;
-  for (const r of rows) {
-    total += r.n;
-    byType[r.status_type] += r.n;
-    if (r.status_type === 'unknown') {
-      byReason[r.unknown_reason ?? 'missing'] += r.n;
+  for (const { accounts: n, classification: c } of await rawStatusCounts(db, tenantId, catalog)) {
+    total += n;
+    byType[c.statusType] += n;
+    if (c.statusType === 'unknown') {
+      byReason[c.unknownReason] += n;
       continue;
     }
-    const type: StatusType = r.status_type;
-    const group = r.non_customer ? nonCustomers : customers;
-    group.total += r.n;
-    group.byType[type] += r.n;
-    if (!r.non_customer && r.trial) customers.trial += r.n;
-    if (!r.non_customer && type === 'paying' && r.plan !== null)
-      plans.set(r.plan, (plans.get(r.plan) ?? 0) + r.n);
-    const status = r.status ?? '';
-    const known = statuses.get(status);
-    statuses.set(status, {
-      status,
-      type,
-      plan: r.plan,
-      trial: r.trial,
-      nonCustomer: r.non_customer,
-      ...known,
-      count: (known?.count ?? 0) + r.n,
-    });
+    const group = c.nonCustomer ? nonCustomers : customers;
+    group.total += n;
+    group.byType[c.statusType] += n;
+    if (!c.nonCustomer && c.trial) customers.trial += n;
+    if (!c.nonCustomer && c.statusType === 'paying' && c.plan !== undefined)
+      plans.set(c.plan, (plans.get(c.plan) ?? 0) + n);
+    // A known class is always one of the catalog's statuses (classified with this catalog).
+    const status = statuses.get(c.status);
+    if (status) statuses.set(c.status, { ...status, count: status.count + n });
   }
   return {
     total,

@@ -10,13 +10,8 @@ export class BulkSlots {
   #free: number;
   readonly #waiting: { resolve: () => void }[] = [];
 
-  constructor(readonly limit: number) {
+  constructor(limit: number) {
     this.#free = Math.max(1, limit);
-  }
-
-  /** Long operations running now, and waiting for a slot. */
-  get stats(): { running: number; waiting: number } {
-    return { running: Math.max(1, this.limit) - this.#free, waiting: this.#waiting.length };
   }
 
   async run<T>(operation: () => Promise<T>): Promise<T> {

@@ -27,7 +27,7 @@ const SAMPLES = 5;
 /**
  * Unknown accounts grouped by reason and raw value: the list of what to add to the catalog or fix at the
  * source. Most first. Counts from account_status_counts (one row per raw value, classified with the
- * catalog the accounts are classified with); samples by a probe of accounts_by_raw_status for each listed
+ * current catalog); samples by a probe of accounts_by_raw_status for each listed
  * value (every account of one raw value is in the same class). Both statements read one snapshot (a
  * repeatable-read transaction), so each value's samples are its accounts in the state its count is of.
  */

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { ChunkSizer } from './chunking.js';
 import type { Database } from './schema.js';
+import { countsPerRawStatus } from './status-counts.js';
 
 /** What rules may read of an account beyond its raw status. */
 export interface RuleReads {
@@ -39,17 +40,14 @@ export async function ruleInputGroups(
   sizer: ChunkSizer = new ChunkSizer(Number.POSITIVE_INFINITY, 250_000, 250_000, 250_000),
 ): Promise<RuleInputGroup[]> {
   if (!reads.attributes && !reads.observed) {
-    const counts = await sql<{ raw_status: string | null; n: number }>`
-      SELECT raw_status, n::float8 AS n FROM account_status_counts WHERE tenant_id = ${tenantId} AND n <> 0
-    `.execute(db);
-    return counts.rows.map((r) => ({
-      status: r.raw_status,
+    return (await countsPerRawStatus(db, tenantId)).map(({ raw, accounts }) => ({
+      status: raw,
       attributes: {},
       observedMs: 0,
-      accounts: Number(r.n),
+      accounts,
     }));
   }
-  const groups = new Map<string, RuleInputGroup & { accounts: number }>();
+  const groups = new Map<string, { -readonly [K in keyof RuleInputGroup]: RuleInputGroup[K] }>();
   for (let after = ''; ; ) {
     const size = sizer.size;
     const rows = await sizer.time('groups', size, () =>

@@ -10,21 +10,28 @@ export interface RawStatusCount {
 }
 
 /**
- * A tenant's accounts per raw status now (account_status_counts, kept by ingest), each value classified
- * with `catalog`: O(distinct values) rows, whatever the number of accounts. Values no account holds any
- * more are left out.
+ * A tenant's accounts per raw status now (account_status_counts, kept by ingest): O(distinct values) rows,
+ * whatever the number of accounts. Values no account holds any more are left out.
  */
+export async function countsPerRawStatus(
+  db: Kysely<Database>,
+  tenantId: string,
+): Promise<{ raw: string | null; accounts: number }[]> {
+  const rows = await sql<{ raw_status: string | null; n: number }>`
+    SELECT raw_status, n::float8 AS n FROM account_status_counts WHERE tenant_id = ${tenantId} AND n <> 0
+  `.execute(db);
+  return rows.rows.map((r) => ({ raw: r.raw_status, accounts: Number(r.n) }));
+}
+
+/** `countsPerRawStatus`, each value classified with `catalog`. */
 export async function rawStatusCounts(
   db: Kysely<Database>,
   tenantId: string,
   catalog: Catalog,
 ): Promise<RawStatusCount[]> {
-  const rows = await sql<{ raw_status: string | null; n: number }>`
-    SELECT raw_status, n::float8 AS n FROM account_status_counts WHERE tenant_id = ${tenantId} AND n <> 0
-  `.execute(db);
-  return rows.rows.map((r) => ({
-    raw: r.raw_status,
-    accounts: Number(r.n),
-    classification: classifyStatus(r.raw_status ?? undefined, catalog),
+  return (await countsPerRawStatus(db, tenantId)).map(({ raw, accounts }) => ({
+    raw,
+    accounts,
+    classification: classifyStatus(raw ?? undefined, catalog),
   }));
 }
